@@ -1,0 +1,1 @@
+"""Plain values and the rules they obey: no I/O, no framework."""
