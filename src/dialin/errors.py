@@ -7,6 +7,7 @@
      ├── NotFound                 missing, or owned by another client       → 404
      ├── Conflict                 the object already exists                 → 409
      ├── InvalidTransition        a state change the state machine refuses  → 400
+ ├── NotComputable            not enough data yet for the answer        → 422
      └── SchemaMismatch           the database is at an unknown revision    → exit 2
 
 The HTTP mapping lives in ``dialin.api.errors`` only, exit codes in ``dialin.cli.main`` only.
@@ -20,6 +21,7 @@ __all__ = [
     "Forbidden",
     "InvalidField",
     "InvalidTransition",
+    "NotComputable",
     "NotFound",
     "SchemaMismatch",
     "Unauthenticated",
@@ -62,6 +64,10 @@ class Conflict(DialinError):
 
 
 class InvalidTransition(DialinError):
+    pass
+
+
+class NotComputable(DialinError):
     pass
 
 

@@ -1,0 +1,1 @@
+"""Read-only analysis of an experiment's history: importances, summaries for plots."""

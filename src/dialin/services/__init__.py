@@ -1,0 +1,1 @@
+"""Use cases, one transaction each. They speak domain values; stores come in through ports."""

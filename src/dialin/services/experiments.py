@@ -1,0 +1,136 @@
+"""Experiments: create, read, change, archive; their best assignments and stopping criteria."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from dialin.analysis.importances import importances
+from dialin.domain.drafts import ExperimentDraft, ExperimentPatch
+from dialin.domain.experiments import Experiment
+from dialin.domain.observations import Observation
+from dialin.domain.paging import Page, PageRequest
+from dialin.domain.progress import ObservationProgress
+from dialin.domain.rules import apply_experiment_patch
+from dialin.domain.scoring import score
+from dialin.domain.stopping import stopping_reasons
+from dialin.errors import InvalidField, NotFound
+from dialin.optimizer import best_observations
+from dialin.services.ports import Clock, Store, UnitOfWork
+
+__all__ = ["ExperimentService", "ExperimentView", "require_experiment"]
+
+
+@dataclass(frozen=True)
+class ExperimentView:
+    experiment: Experiment
+    progress: ObservationProgress
+
+
+def require_experiment(
+    store: Store, client_id: int, experiment_id: int, *, lock: bool = False
+) -> Experiment:
+    """The client's experiment, or NotFound: another client's experiment does not exist for it."""
+    experiment = store.experiments.get(client_id, experiment_id, lock=lock)
+    if experiment is None:
+        raise NotFound()
+    return experiment
+
+
+def require_live(experiment: Experiment) -> None:
+    if experiment.deleted:
+        raise InvalidField(
+            "experiment", f"Experiment {experiment.id} is deleted; restore it with state=active"
+        )
+
+
+class ExperimentService:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def create(self, client_id: int, draft: ExperimentDraft) -> ExperimentView:
+        with self._uow(write=True) as store:
+            if draft.project is not None and store.projects.get(client_id, draft.project) is None:
+                raise InvalidField("project", f"Unknown project ID: {draft.project}")
+            experiment = store.experiments.add(client_id, draft, self._clock())
+            return ExperimentView(experiment, store.experiments.progress(experiment))
+
+    def get(self, client_id: int, experiment_id: int) -> ExperimentView:
+        with self._uow(write=False) as store:
+            experiment = require_experiment(store, client_id, experiment_id)
+            return ExperimentView(experiment, store.experiments.progress(experiment))
+
+    def definition_of(self, client_id: int, experiment_id: int) -> Experiment:
+        with self._uow(write=False) as store:
+            return require_experiment(store, client_id, experiment_id)
+
+    def list(
+        self,
+        client_id: int,
+        page: PageRequest,
+        *,
+        state: Literal["active", "deleted", "all"] = "active",
+        search: str | None = None,
+        runs_only: bool | None = None,
+        project: str | None = None,
+    ) -> Page[ExperimentView]:
+        with self._uow(write=False) as store:
+            found = store.experiments.list(
+                client_id, page, state=state, search=search, runs_only=runs_only, project=project
+            )
+            views = [ExperimentView(e, store.experiments.progress(e)) for e in found.items]
+            return Page(items=views, count=found.count, before=found.before, after=found.after)
+
+    def update(self, client_id: int, experiment_id: int, patch: ExperimentPatch) -> ExperimentView:
+        with self._uow(write=True) as store:
+            experiment = require_experiment(store, client_id, experiment_id, lock=True)
+            changed = apply_experiment_patch(experiment, patch)
+            if changed.project is not None and changed.project != experiment.project:
+                if store.projects.get(client_id, changed.project) is None:
+                    raise InvalidField("project", f"Unknown project ID: {changed.project}")
+            changed = replace(changed, updated=max(experiment.updated, self._clock()))
+            store.experiments.save(changed)
+            if changed.definition.metrics != experiment.definition.metrics:
+                # Thresholds decide which observations can be best: rescore them all.
+                history = store.observations.live(experiment.id)
+                store.observations.rescore(
+                    experiment.id, {o.id: score(changed.definition, o) for o in history}
+                )
+            return ExperimentView(changed, store.experiments.progress(changed))
+
+    def delete(self, client_id: int, experiment_id: int, *, include_runs: bool = False) -> None:
+        with self._uow(write=True) as store:
+            experiment = require_experiment(store, client_id, experiment_id, lock=True)
+            now = self._clock()
+            store.experiments.save(
+                replace(experiment, state="deleted", updated=max(experiment.updated, now))
+            )
+            if include_runs:
+                store.suggestions.delete(experiment.id)
+                store.observations.delete(experiment.id)
+
+    def best_assignments(
+        self, client_id: int, experiment_id: int
+    ) -> tuple[Experiment, list[Observation]]:
+        with self._uow(write=False) as store:
+            experiment = require_experiment(store, client_id, experiment_id)
+            history = store.observations.live(experiment.id)
+            return experiment, best_observations(experiment.definition, history)
+
+    def stopping_criteria(self, client_id: int, experiment_id: int) -> list[str]:
+        with self._uow(write=False) as store:
+            experiment = require_experiment(store, client_id, experiment_id)
+            history = store.observations.live(experiment.id)
+            return stopping_reasons(experiment.definition, history)
+
+    def importances(
+        self, client_id: int, experiment_id: int
+    ) -> list[tuple[str | None, dict[str, float]]]:
+        experiment, history = self.history(client_id, experiment_id)
+        return importances(experiment.definition, history)
+
+    def history(self, client_id: int, experiment_id: int) -> tuple[Experiment, list[Observation]]:
+        with self._uow(write=False) as store:
+            experiment = require_experiment(store, client_id, experiment_id)
+            return experiment, store.observations.live(experiment.id)

@@ -1,0 +1,1 @@
+"""SQL storage: SQLAlchemy 2 tables, repositories returning domain values, Alembic migrations."""

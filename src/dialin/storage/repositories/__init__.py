@@ -1,0 +1,1 @@
+"""Rows <-> domain values, one module per aggregate."""

@@ -1,0 +1,128 @@
+"""Observations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from dialin.domain.metrics import Task
+from dialin.domain.observations import Observation
+from dialin.domain.paging import Page, PageRequest
+from dialin.storage.codec import values_from_json, values_to_json
+from dialin.storage.paging import paginate
+from dialin.storage.tables import ObservationRow
+
+__all__ = ["SqlObservationStore", "observation_from_row", "task_from_json", "task_to_json"]
+
+
+def task_to_json(task: Task | None) -> list[Any] | None:
+    return None if task is None else [task.name, task.cost]
+
+
+def task_from_json(data: list[Any] | None) -> Task | None:
+    return None if not data else Task(name=data[0], cost=data[1])
+
+
+def observation_from_row(row: ObservationRow) -> Observation:
+    return Observation(
+        id=row.id,
+        experiment_id=row.experiment_id,
+        assignments=row.assignments,
+        created=row.created,
+        values=values_from_json(row.values),
+        failed=row.failed,
+        suggestion_id=row.suggestion_id,
+        metadata=row.metadata_,
+        task=task_from_json(row.task),
+        deleted=row.deleted,
+    )
+
+
+class SqlObservationStore:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, observation: Observation, score: float | None) -> Observation:
+        """Stores ``observation`` (its id is ignored) and returns it with its new id."""
+        row = ObservationRow(
+            experiment_id=observation.experiment_id,
+            suggestion_id=observation.suggestion_id,
+            assignments=dict(observation.assignments),
+            values=values_to_json(observation.values),
+            failed=observation.failed,
+            task=task_to_json(observation.task),
+            metadata_=dict(observation.metadata) if observation.metadata is not None else None,
+            created=observation.created,
+            deleted=False,
+            score=score,
+        )
+        self._s.add(row)
+        self._s.flush()
+        return observation_from_row(row)
+
+    def save(self, observation: Observation, score: float | None) -> None:
+        row = self._s.get(ObservationRow, observation.id)
+        assert row is not None
+        row.suggestion_id = observation.suggestion_id
+        row.assignments = dict(observation.assignments)
+        row.values = values_to_json(observation.values)
+        row.failed = observation.failed
+        row.task = task_to_json(observation.task)
+        row.metadata_ = dict(observation.metadata) if observation.metadata is not None else None
+        row.score = score
+
+    def get(self, experiment_id: int, observation_id: int) -> Observation | None:
+        row = self._s.get(ObservationRow, observation_id)
+        if row is None or row.experiment_id != experiment_id or row.deleted:
+            return None
+        return observation_from_row(row)
+
+    def live(self, experiment_id: int) -> list[Observation]:
+        """Every non-deleted observation, oldest first: the optimizer's history."""
+        rows = self._s.scalars(
+            select(ObservationRow)
+            .where(ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(False))
+            .order_by(ObservationRow.id)
+        )
+        return [observation_from_row(r) for r in rows]
+
+    def count(self, experiment_id: int) -> int:
+        return (
+            self._s.scalar(
+                select(func.count())
+                .select_from(ObservationRow)
+                .where(
+                    ObservationRow.experiment_id == experiment_id,
+                    ObservationRow.deleted.is_(False),
+                )
+            )
+            or 0
+        )
+
+    def list(self, experiment_id: int, page: PageRequest, *, deleted: bool) -> Page[Observation]:
+        statement = select(ObservationRow).where(
+            ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(deleted)
+        )
+        return paginate(
+            self._s, statement, [ObservationRow.id], page, observation_from_row, lambda r: (r.id,)
+        )
+
+    def delete(self, experiment_id: int, ids: Sequence[int] | None = None) -> int:
+        statement = update(ObservationRow).where(
+            ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(False)
+        )
+        if ids is not None:
+            statement = statement.where(ObservationRow.id.in_(ids))
+        result = self._s.execute(statement.values(deleted=True))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def rescore(self, experiment_id: int, scores: dict[int, float | None]) -> None:
+        for observation_id, score in scores.items():
+            self._s.execute(
+                update(ObservationRow)
+                .where(ObservationRow.id == observation_id)
+                .values(score=score)
+            )

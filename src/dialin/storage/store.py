@@ -1,0 +1,38 @@
+"""The SQL implementation of the services' store ports, one per transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from dialin.storage.db import Database
+from dialin.storage.repositories.accounts import SqlClientStore, SqlProjectStore
+from dialin.storage.repositories.experiments import SqlExperimentStore
+from dialin.storage.repositories.observations import SqlObservationStore
+from dialin.storage.repositories.suggestions import SqlQueuedSuggestionStore, SqlSuggestionStore
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]
+
+
+class SqlStore:
+    def __init__(self, session: Session) -> None:
+        self.clients = SqlClientStore(session)
+        self.projects = SqlProjectStore(session)
+        self.experiments = SqlExperimentStore(session)
+        self.suggestions = SqlSuggestionStore(session)
+        self.queued = SqlQueuedSuggestionStore(session)
+        self.observations = SqlObservationStore(session)
+
+
+class SqlUnitOfWork:
+    """Opens one transaction per use case: ``with uow(write=True) as store: ...``."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @contextmanager
+    def __call__(self, *, write: bool) -> Iterator[SqlStore]:
+        with self.database.transaction(write=write) as session:
+            yield SqlStore(session)
