@@ -1,0 +1,97 @@
+"""``propose``: the optimizer's one entry point, dispatching on the experiment type.
+
+Every strategy works on raw rows (see ``space``); this module turns the history into rows,
+keeps the set of taken points (observed and pending) so no proposal repeats one, and turns the
+chosen rows back into assignments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dialin.domain.experiments import ExperimentDefinition
+from dialin.domain.metrics import Task
+from dialin.domain.observations import Observation
+from dialin.domain.parameters import Value
+from dialin.domain.suggestions import Suggestion
+from dialin.optimizer.constraints import Polytope
+from dialin.optimizer.design import propose_design
+from dialin.optimizer.duplicates import Candidate, TakenPoints
+from dialin.optimizer.grid import grid_rows
+from dialin.optimizer.random import propose_random
+from dialin.optimizer.space import SearchSpace
+
+__all__ = ["Proposal", "propose"]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    # ints as int, doubles as float, categorical and conditional values as names;
+    # parameters whose conditions fail are absent
+    assignments: dict[str, Value]
+    task: Task | None = None
+
+
+def propose(
+    definition: ExperimentDefinition,
+    observations: Sequence[Observation],
+    pending: Sequence[Suggestion],
+    count: int = 1,
+    seed: int = 0,
+    *,
+    time_budget: float = 2.0,
+    cache: dict[str, Any] | None = None,
+) -> list[Proposal]:
+    """``count`` new points for the experiment; the same inputs and seed give the same points.
+
+    ``observations`` are the experiment's non-deleted observations (failed included), ``pending``
+    its open suggestions. ``cache`` is an optional dict the caller keeps between calls of one
+    experiment; model state is stored in it and reused when the history is unchanged.
+    """
+    count = max(int(count), 0)
+    if count == 0:
+        return []
+    index = len(observations) + len(pending)
+    task_names = [t.name for t in definition.tasks]
+    if definition.type == "grid":
+        space = SearchSpace(definition, grid_everywhere=True)
+        rows = grid_rows(space, index, count)
+        return [_proposal(space, definition, r, _grid_task(definition)) for r in rows]
+    space = SearchSpace(definition)
+    polytope = Polytope(space)
+    history = [o.assignments for o in observations] + [s.assignments for s in pending]
+    history_tasks = [_task_name(o.task) for o in observations] + [
+        _task_name(s.task) for s in pending
+    ]
+    taken = TakenPoints(space.from_assignments(history), history_tasks)
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, len(observations), len(pending), count])
+    chosen: list[Candidate]
+    if definition.type == "random":
+        chosen = propose_random(space, polytope, rng, task_names, taken, count)
+    else:
+        chosen = propose_design(
+            space, polytope, seed & 0xFFFFFFFF, index, task_names, taken, count, rng
+        )
+    return [_proposal(space, definition, row, task) for row, task in chosen]
+
+
+def _task_name(task: Task | None) -> str | None:
+    return None if task is None else task.name
+
+
+def _grid_task(definition: ExperimentDefinition) -> str | None:
+    full = definition.full_cost_task
+    return None if full is None else full.name
+
+
+def _proposal(
+    space: SearchSpace,
+    definition: ExperimentDefinition,
+    row: np.ndarray[Any, Any],
+    task: str | None,
+) -> Proposal:
+    return Proposal(space.to_assignments(row), None if task is None else definition.task(task))
