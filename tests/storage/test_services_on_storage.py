@@ -45,7 +45,9 @@ def test_another_clients_experiment_does_not_exist(services: Services) -> None:
 def test_paging_walks_every_item_once_in_both_directions(services: Services) -> None:
     client = _client(services, "alice")
     experiment_id = _experiment(services, client)
-    made = [services.suggestions.create(client, experiment_id, SuggestionDraft()).id for _ in range(7)]
+    made = [
+        services.suggestions.create(client, experiment_id, SuggestionDraft()).id for _ in range(7)
+    ]
     seen: list[int] = []
     page = services.suggestions.list(client, experiment_id, PageRequest(limit=3))
     while True:
@@ -57,9 +59,7 @@ def test_paging_walks_every_item_once_in_both_directions(services: Services) -> 
             client, experiment_id, PageRequest(limit=3, before=page.before)
         )
     assert seen == sorted(made, reverse=True)
-    newer = services.suggestions.list(
-        client, experiment_id, PageRequest(limit=2, after=(made[2],))
-    )
+    newer = services.suggestions.list(client, experiment_id, PageRequest(limit=2, after=(made[2],)))
     assert [s.id for s in newer.items] == [made[4], made[3]]
     assert services.suggestions.list(client, experiment_id, PageRequest(limit=0)).count == 7
 

@@ -56,7 +56,9 @@ def importances(
             forest = RandomForestRegressor(n_estimators=64, min_samples_leaf=2, random_state=0)
             forest.fit(X[index], y)
             scores = forest.feature_importances_
-        result.append((metric.name, {p.name: float(s) for p, s in zip(parameters, scores)}))
+        result.append(
+            (metric.name, {p.name: float(s) for p, s in zip(parameters, scores, strict=True)})
+        )
     if not result:
         raise NotComputable("No metric has enough values for importances yet")
     return result

@@ -64,9 +64,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if error.status_code == 405:
         allowed = (error.headers or {}).get("Allow", "")
         methods = [m.strip() for m in allowed.split(",") if m.strip()]
-        return error_response(
-            405, f"This endpoint accepts only the following methods: {methods}"
-        )
+        return error_response(405, f"This endpoint accepts only the following methods: {methods}")
     return error_response(error.status_code, str(error.detail))
 
 

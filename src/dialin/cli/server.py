@@ -65,7 +65,9 @@ def server(
         out.print(f'dialin: created client "{issued.client.name}"; its API token is shown once:')
         out.print(f"  export SIGOPT_API_URL=http://{shown_host}:{port}")
         out.print(f"  export SIGOPT_API_TOKEN={issued.secret}")
-    err.print(f"dialin: serving on http://{host}:{port} ({workers} process(es)), database {_safe(url)}")
+    err.print(
+        f"dialin: serving on http://{host}:{port} ({workers} process(es)), database {_safe(url)}"
+    )
     os.environ["DIALIN_DATABASE_URL"] = url
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(

@@ -19,11 +19,14 @@ def _pareto_front(definition: ExperimentDefinition, history: Sequence[Observatio
             continue
         vals = [o.value_of(m.name) for m in metrics]
         if all(v is not None for v in vals):
-            points.append((o.id, tuple(m.sign * v.value for m, v in zip(metrics, vals) if v)))
+            points.append(
+                (o.id, tuple(m.sign * v.value for m, v in zip(metrics, vals, strict=True) if v))
+            )
     front = set()
     for oid, p in points:
         dominated = any(
-            all(a >= b for a, b in zip(q, p)) and any(a > b for a, b in zip(q, p))
+            all(a >= b for a, b in zip(q, p, strict=True))
+            and any(a > b for a, b in zip(q, p, strict=True))
             for _, q in points
         )
         if not dominated:

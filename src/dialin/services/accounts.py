@@ -12,7 +12,14 @@ from dialin.domain.paging import Page, PageRequest
 from dialin.errors import Forbidden, NotFound, Unauthenticated
 from dialin.services.ports import Clock, UnitOfWork
 
-__all__ = ["AccountService", "IssuedToken", "Principal", "ProjectService", "ProjectView", "hash_token"]
+__all__ = [
+    "AccountService",
+    "IssuedToken",
+    "Principal",
+    "ProjectService",
+    "ProjectView",
+    "hash_token",
+]
 
 DEFAULT_CLIENT = "default"
 
@@ -127,9 +134,7 @@ class ProjectService:
             project = store.projects.get(client_id, reference_id)
             if project is None:
                 raise NotFound()
-            return ProjectView(
-                project, store.projects.experiment_count(client_id, reference_id), 0
-            )
+            return ProjectView(project, store.projects.experiment_count(client_id, reference_id), 0)
 
     def require(self, client_id: int, reference_id: str) -> Project:
         return self.get(client_id, reference_id).project
@@ -147,13 +152,9 @@ class ProjectService:
                 project = replace(project, deleted=patch.deleted)
             project = replace(project, updated=max(project.updated, self._clock()))
             store.projects.save(project)
-            return ProjectView(
-                project, store.projects.experiment_count(client_id, reference_id), 0
-            )
+            return ProjectView(project, store.projects.experiment_count(client_id, reference_id), 0)
 
-    def list(
-        self, client_id: int, page: PageRequest, *, deleted: bool | None
-    ) -> Page[ProjectView]:
+    def list(self, client_id: int, page: PageRequest, *, deleted: bool | None) -> Page[ProjectView]:
         with self._uow(write=False) as store:
             found = store.projects.list(client_id, page, deleted=deleted)
             views = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -86,9 +88,9 @@ class ExperimentService:
         with self._uow(write=True) as store:
             experiment = require_experiment(store, client_id, experiment_id, lock=True)
             changed = apply_experiment_patch(experiment, patch)
-            if changed.project is not None and changed.project != experiment.project:
-                if store.projects.get(client_id, changed.project) is None:
-                    raise InvalidField("project", f"Unknown project ID: {changed.project}")
+            moved = changed.project is not None and changed.project != experiment.project
+            if moved and store.projects.get(client_id, str(changed.project)) is None:
+                raise InvalidField("project", f"Unknown project ID: {changed.project}")
             changed = replace(changed, updated=max(experiment.updated, self._clock()))
             store.experiments.save(changed)
             if changed.definition.metrics != experiment.definition.metrics:
@@ -112,13 +114,13 @@ class ExperimentService:
 
     def best_assignments(
         self, client_id: int, experiment_id: int
-    ) -> tuple[Experiment, list[Observation]]:
+    ) -> tuple[Experiment, builtins.list[Observation]]:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
             history = store.observations.live(experiment.id)
             return experiment, best_observations(experiment.definition, history)
 
-    def stopping_criteria(self, client_id: int, experiment_id: int) -> list[str]:
+    def stopping_criteria(self, client_id: int, experiment_id: int) -> builtins.list[str]:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
             history = store.observations.live(experiment.id)
@@ -126,11 +128,13 @@ class ExperimentService:
 
     def importances(
         self, client_id: int, experiment_id: int
-    ) -> list[tuple[str | None, dict[str, float]]]:
+    ) -> builtins.list[tuple[str | None, dict[str, float]]]:
         experiment, history = self.history(client_id, experiment_id)
         return importances(experiment.definition, history)
 
-    def history(self, client_id: int, experiment_id: int) -> tuple[Experiment, list[Observation]]:
+    def history(
+        self, client_id: int, experiment_id: int
+    ) -> tuple[Experiment, builtins.list[Observation]]:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
             return experiment, store.observations.live(experiment.id)

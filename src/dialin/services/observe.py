@@ -18,7 +18,6 @@ from dialin.services.ports import Clock, Store, UnitOfWork
 __all__ = ["ObservationService"]
 
 
-
 def _writable(store: Store, client_id: int, experiment_id: int) -> Experiment:
     experiment = require_experiment(store, client_id, experiment_id)
     require_live(experiment)
@@ -144,9 +143,7 @@ class ObservationService:
             require_experiment(store, client_id, experiment_id)
             return store.observations.list(experiment_id, page, deleted=deleted)
 
-    def delete(
-        self, client_id: int, experiment_id: int, observation_id: int | None = None
-    ) -> None:
+    def delete(self, client_id: int, experiment_id: int, observation_id: int | None = None) -> None:
         with self._uow(write=True) as store:
             require_experiment(store, client_id, experiment_id)
             if observation_id is not None:

@@ -49,7 +49,9 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         if is_sqlite(url):
-            self.engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            self.engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(

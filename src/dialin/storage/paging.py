@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dialin.domain.paging import Page, PageRequest, SortKey
@@ -15,7 +15,7 @@ __all__ = ["paginate"]
 T = TypeVar("T")
 
 
-def _beyond(columns: Sequence[ColumnElement[Any]], key: SortKey, descending: bool) -> Any:
+def _beyond(columns: Sequence[Any], key: SortKey, descending: bool) -> Any:
     """Rows strictly past ``key`` in the order (descending or not) over ``columns``."""
     clauses = []
     for i, column in enumerate(columns):
@@ -28,7 +28,7 @@ def _beyond(columns: Sequence[ColumnElement[Any]], key: SortKey, descending: boo
 def paginate(
     session: Session,
     statement: Select[Any],
-    columns: Sequence[ColumnElement[Any]],
+    columns: Sequence[Any],
     page: PageRequest,
     convert: Callable[[Any], T],
     key_of: Callable[[Any], SortKey],

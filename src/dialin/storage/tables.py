@@ -6,7 +6,7 @@ experiment definition); columns that queries filter or sort on are real columns.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -48,7 +48,7 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class ClientRow(Base):
@@ -108,7 +108,9 @@ class ExperimentRow(Base):
 
 class SuggestionRow(Base):
     __tablename__ = "suggestions"
-    __table_args__ = (Index("ix_suggestions_experiment_open", "experiment_id", "closed", "deleted"),)
+    __table_args__ = (
+        Index("ix_suggestions_experiment_open", "experiment_id", "closed", "deleted"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"))

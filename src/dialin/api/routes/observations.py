@@ -29,9 +29,7 @@ def create_observation(experiment_id: int, body: Body, caller: Caller, services:
 
 
 @router.post("/observations/batch")
-def create_observations(
-    experiment_id: int, body: Body, caller: Caller, services: Svc
-) -> Response:
+def create_observations(experiment_id: int, body: Body, caller: Caller, services: Svc) -> Response:
     experiment = services.experiments.definition_of(caller.client_id, experiment_id)
     drafts, _no_optimize = parse_observation_batch(body, experiment.definition)
     saved = services.observations.create_batch(caller.client_id, experiment_id, drafts)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 
 from dialin.api.deps import Body, Caller, Query, Svc, reply
 from dialin.api.routes.experiments import list_experiments_of
-from dialin.services.accounts import Principal, ProjectView
 from dialin.errors import NotFound
+from dialin.services.accounts import Principal, ProjectView
 from dialin.wire import (
     parse_bool,
     parse_page_request,

@@ -114,7 +114,9 @@ class SqlExperimentStore:
                 _experiment,
                 lambda r: (r.updated, r.id),
             )
-        return paginate(self._s, statement, [ExperimentRow.id], page, _experiment, lambda r: (r.id,))
+        return paginate(
+            self._s, statement, [ExperimentRow.id], page, _experiment, lambda r: (r.id,)
+        )
 
     def progress(self, experiment: Experiment) -> ObservationProgress:
         live = (ObservationRow.experiment_id == experiment.id) & (ObservationRow.deleted.is_(False))
