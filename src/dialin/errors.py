@@ -37,7 +37,7 @@ class DialinError(Exception):
 
 
 class InvalidField(DialinError):
-    """Input that breaks a rule; ``field`` is the path of the culprit (``parameters[1].bounds.min``)."""
+    """Input that breaks a rule; ``field`` is the culprit's path (``parameters[1].bounds.min``)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
