@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metadata import show
+from dialin.domain.names import invalid
 from dialin.domain.parameter_rules import check_parameter_value
 from dialin.domain.parameters import Value
-from dialin.errors import InvalidField
 
 __all__ = ["check_assignments"]
 
@@ -23,7 +23,7 @@ def check_assignments(
     SigOpt accepts out-of-range points and the optimizer copes.
     """
     if not isinstance(assignments, Mapping):
-        raise InvalidField(
+        raise invalid(
             field, f"Invalid type for {field}: {show(assignments)} - expected type object"
         )
     parameters = {p.name: p for p in definition.active_parameters}
@@ -31,7 +31,7 @@ def check_assignments(
     result: dict[str, Value] = {}
     for name in assignments:
         if not isinstance(name, str) or (name not in parameters and name not in conditionals):
-            raise InvalidField(
+            raise invalid(
                 f"{field}.{name}",
                 f'Invalid assignment, parameter does not exist: "{name}" ({field})',
             )
@@ -39,11 +39,9 @@ def check_assignments(
         value = assignments.get(name)
         path = f"{field}.{name}"
         if value is None:
-            raise InvalidField(path, f'Missing assignment for conditional: "{name}" ({path})')
+            raise invalid(path, f'Missing assignment for conditional: "{name}" ({path})')
         if not isinstance(value, str) or value not in conditional.values:
-            raise InvalidField(
-                path, f"Invalid assignment {show(value)} for conditional {name} ({path})"
-            )
+            raise invalid(path, f"Invalid assignment {show(value)} for conditional {name} ({path})")
         result[name] = value
     for name, parameter in parameters.items():
         path = f"{field}.{name}"
@@ -51,10 +49,10 @@ def check_assignments(
         satisfied = parameter.is_active(result)
         if value is None:
             if satisfied:
-                raise InvalidField(path, f'Missing assignment for parameter: "{name}" ({path})')
+                raise invalid(path, f'Missing assignment for parameter: "{name}" ({path})')
             continue
         if not satisfied:
-            raise InvalidField(
+            raise invalid(
                 path, f'Do not provide assignment for unsatisfied parameter: "{name}" ({path})'
             )
         result[name] = check_parameter_value(parameter, value, path)
@@ -62,7 +60,7 @@ def check_assignments(
         if not constraint.holds(result):
             terms = " + ".join(f"{t.weight:g}*{t.name}" for t in constraint.terms)
             op = ">=" if constraint.type == "greater_than" else "<="
-            raise InvalidField(
+            raise invalid(
                 field,
                 f"Assignments ({field}) do not satisfy constraint {i}:"
                 f" {terms} {op} {constraint.threshold:g}",

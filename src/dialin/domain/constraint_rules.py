@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dialin.domain.names import check_name
+from dialin.domain.names import check_name, invalid
 from dialin.domain.parameters import ConstraintTerm, LinearConstraint, Parameter
-from dialin.errors import InvalidField
 
 __all__ = ["MAX_INT_CONSTRAINT_PARAMETERS", "check_linear_constraints", "constraints_feasible"]
 
@@ -29,7 +28,7 @@ def check_linear_constraints(
     for i, constraint in enumerate(constraints):
         path = f"{field}[{i}]"
         if not constraint.terms:
-            raise InvalidField(f"{path}.terms", f"Constraint {path} must have at least one term")
+            raise invalid(f"{path}.terms", f"Constraint {path} must have at least one term")
         kinds: set[str] = set()
         names: set[str] = set()
         terms: list[ConstraintTerm] = []
@@ -38,40 +37,41 @@ def check_linear_constraints(
             name = check_name(term.name, f"{term_path}.name", "Variable")
             parameter = by_name.get(name)
             if parameter is None:
-                raise InvalidField(
+                raise invalid(
                     f"{term_path}.name",
                     f"Variable {name} ({term_path}.name) is not a known parameter",
                 )
             problem = _unconstrainable(parameter)
             if problem:
-                raise InvalidField(
+                raise invalid(
                     f"{term_path}.name",
                     f"Constraint cannot be defined on {problem} {name} ({term_path})",
                 )
             if name in names:
-                raise InvalidField(
+                raise invalid(
                     f"{term_path}.name", f"Duplicate variable name {name} in {path}.terms"
                 )
             names.add(name)
+            # A zero weight contributes nothing: drop the term before it can clash.
+            if term.weight == 0:
+                continue
             kinds.add(parameter.type)
             if len(kinds) > 1:
-                raise InvalidField(
+                raise invalid(
                     f"{path}.terms",
                     f"Constraint {path} cannot mix integer and double parameters",
                 )
-            if term.weight == 0:
-                continue
             if parameter.type == "int":
                 int_names.add(name)
                 if len(int_names) > MAX_INT_CONSTRAINT_PARAMETERS:
-                    raise InvalidField(
+                    raise invalid(
                         f"{term_path}.name",
                         f"No more than {MAX_INT_CONSTRAINT_PARAMETERS} integer parameters may"
                         f" appear in constraints ({term_path})",
                     )
             terms.append(ConstraintTerm(name=name, weight=float(term.weight)))
         if not terms:
-            raise InvalidField(
+            raise invalid(
                 f"{path}.terms",
                 f"Constraint {path} must have at least one term with a non-zero weight",
             )
@@ -82,7 +82,7 @@ def check_linear_constraints(
             )
         )
     if checked and not constraints_feasible(checked, parameters):
-        raise InvalidField(
+        raise invalid(
             field, f"Infeasible constraints: no point inside the bounds satisfies {field}"
         )
     return tuple(checked)

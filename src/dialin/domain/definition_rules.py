@@ -9,9 +9,8 @@ from dataclasses import replace
 
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric, Task
-from dialin.domain.names import check_name
+from dialin.domain.names import check_name, invalid
 from dialin.domain.parameters import Conditional, Parameter
-from dialin.errors import InvalidField
 
 __all__ = [
     "MAX_CONSTRAINT_METRICS",
@@ -34,17 +33,17 @@ def check_metrics(
     metrics: Sequence[Metric], field: str = "metrics", *, names_required: bool = False
 ) -> tuple[Metric, ...]:
     if not metrics:
-        raise InvalidField(field, f"The {field} list must contain a metric")
+        raise invalid(field, f"The {field} list must contain a metric")
     if len(metrics) > MAX_METRICS:
-        raise InvalidField(field, f"Cannot have more than {MAX_METRICS} metrics ({field})")
+        raise invalid(field, f"Cannot have more than {MAX_METRICS} metrics ({field})")
     optimized = [m for m in metrics if m.strategy == "optimize"]
     if len(optimized) > MAX_OPTIMIZED_METRICS:
-        raise InvalidField(
+        raise invalid(
             field,
             f"Experiments must have at most {MAX_OPTIMIZED_METRICS} optimized metrics ({field})",
         )
     if len([m for m in metrics if m.strategy == "constraint"]) > MAX_CONSTRAINT_METRICS:
-        raise InvalidField(
+        raise invalid(
             field,
             f"Experiments must have at most {MAX_CONSTRAINT_METRICS} constraint metrics ({field})",
         )
@@ -55,39 +54,37 @@ def check_metrics(
         name = metric.name
         if name is None:
             if names_required or len(metrics) > 1:
-                raise InvalidField(
+                raise invalid(
                     f"{path}.name",
                     f"Metric {path} must have a name (only a sole metric may be unnamed)",
                 )
         else:
             name = check_name(name, f"{path}.name", "Metric")
         if name in seen:
-            raise InvalidField(f"{path}.name", f"Duplicate metric name {name} in {field}")
+            raise invalid(f"{path}.name", f"Duplicate metric name {name} in {field}")
         seen.add(name)
         _check_threshold(metric, path, len(optimized))
         checked.append(replace(metric, name=name))
     if not any(m.strategy in ("optimize", "constraint") for m in checked):
-        raise InvalidField(
-            field, f"Experiments must have optimized or constraint metrics ({field})"
-        )
+        raise invalid(field, f"Experiments must have optimized or constraint metrics ({field})")
     return tuple(checked)
 
 
 def _check_threshold(metric: Metric, path: str, optimized_count: int) -> None:
     has = metric.threshold is not None
     if metric.strategy == "optimize" and optimized_count == 1 and has:
-        raise InvalidField(
+        raise invalid(
             f"{path}.threshold",
             f"Thresholds ({path}.threshold) are only supported for experiments with more than one"
             " optimized metric; try strategy constraint instead",
         )
     if metric.strategy == "constraint" and not has:
-        raise InvalidField(
+        raise invalid(
             f"{path}.threshold",
             f"Constraint metrics must have the threshold field defined ({path})",
         )
     if metric.strategy == "store" and has:
-        raise InvalidField(
+        raise invalid(
             f"{path}.threshold",
             f"Thresholds ({path}.threshold) cannot be specified on stored metrics",
         )
@@ -98,19 +95,19 @@ def check_tasks(tasks: Sequence[Task], field: str = "tasks") -> tuple[Task, ...]
     for i, task in enumerate(tasks):
         name = check_name(task.name, f"{field}[{i}].name", "Task")
         if not 0 < task.cost <= 1:
-            raise InvalidField(
+            raise invalid(
                 f"{field}[{i}].cost",
                 f"Task costs ({field}[{i}].cost) must be positive and less than or equal to 1",
             )
         checked.append(Task(name=name, cost=float(task.cost)))
     if len(checked) < 2:
-        raise InvalidField(field, f"Multitask experiments need at least 2 tasks ({field})")
+        raise invalid(field, f"Multitask experiments need at least 2 tasks ({field})")
     if len({t.name for t in checked}) != len(checked):
-        raise InvalidField(field, f"All task names in {field} must be distinct")
+        raise invalid(field, f"All task names in {field} must be distinct")
     if len({t.cost for t in checked}) != len(checked):
-        raise InvalidField(field, f"All task costs in {field} must be distinct")
+        raise invalid(field, f"All task costs in {field} must be distinct")
     if not any(t.cost == 1 for t in checked):
-        raise InvalidField(field, f"Exactly one task in {field} must have cost 1")
+        raise invalid(field, f"Exactly one task in {field} must have cost 1")
     return tuple(checked)
 
 
@@ -128,12 +125,10 @@ def check_definition(
     multisolution = (definition.num_solutions or 1) > 1
     if definition.type == "grid":
         if definition.conditionals:
-            raise InvalidField(
-                "conditionals", "Grid search experiments do not support conditionals"
-            )
+            raise invalid("conditionals", "Grid search experiments do not support conditionals")
         computed = grid_size(definition.parameters)
         if definition.budget is not None and definition.budget != computed:
-            raise InvalidField(
+            raise invalid(
                 budget_field,
                 f"The specified {budget_field} of {definition.budget} does not match the"
                 f" computed budget of {computed}",
@@ -150,32 +145,30 @@ def check_definition(
             _budget_required(budget_field, "tasks (multitask)")
     if multisolution:
         if definition.conditionals:
-            raise InvalidField(
+            raise invalid(
                 "num_solutions", "Conditional experiments cannot be multisolution (num_solutions)"
             )
         budget, wanted = definition.budget, definition.num_solutions
         if budget is not None and wanted is not None and wanted > budget:
-            raise InvalidField(budget_field, f"{budget_field} needs to be at least num_solutions")
+            raise invalid(budget_field, f"{budget_field} needs to be at least num_solutions")
         if optimized != 1:
-            raise InvalidField(
+            raise invalid(
                 "num_solutions",
                 "Multisolution experiments (num_solutions) require exactly one optimized metric",
             )
     if definition.tasks:
         if optimized > 1:
-            raise InvalidField(
-                "tasks", "Experiments cannot have both tasks and two optimized metrics"
-            )
+            raise invalid("tasks", "Experiments cannot have both tasks and two optimized metrics")
         if has_constraint_metrics:
-            raise InvalidField("tasks", "Experiments cannot have both tasks and constraint metrics")
+            raise invalid("tasks", "Experiments cannot have both tasks and constraint metrics")
         if multisolution:
-            raise InvalidField("tasks", "Multisolution experiments cannot have tasks")
+            raise invalid("tasks", "Multisolution experiments cannot have tasks")
     _check_conditional_coverage(definition.conditionals, definition.parameters)
     return definition
 
 
 def _budget_required(budget_field: str, reason: str) -> None:
-    raise InvalidField(budget_field, f"{budget_field} is required for an experiment with {reason}")
+    raise invalid(budget_field, f"{budget_field} is required for an experiment with {reason}")
 
 
 def _check_conditional_coverage(
@@ -196,7 +189,7 @@ def _check_conditional_coverage(
         nonlocal steps
         steps += 1
         if steps > _COVERAGE_SEARCH_LIMIT:
-            raise InvalidField("conditionals", "Too many combinations of conditionals to check")
+            raise invalid("conditionals", "Too many combinations of conditionals to check")
         decided = {c.name for c in conditionals[:depth]}
         if any(set(p.conditions) <= decided for p in compatible):
             return True
@@ -214,6 +207,6 @@ def _check_conditional_coverage(
         return True
 
     if not covered(0, live):
-        raise InvalidField(
+        raise invalid(
             "conditionals", "Need at least one parameter that satisfies each conditional value"
         )

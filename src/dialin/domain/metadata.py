@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from dialin.errors import InvalidField
+from dialin.domain.names import invalid
 
 __all__ = [
     "METADATA_KEY_MAX_LENGTH",
@@ -34,17 +34,17 @@ def check_metadata(
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise InvalidField(field, f"Invalid type for {field}: {show(value)} - expected type object")
+        raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type object")
     if len(value) > max_keys:
-        raise InvalidField(field, f"Expected at most {max_keys} keys in {field}")
+        raise invalid(field, f"Expected at most {max_keys} keys in {field}")
     result: dict[str, float | int | str] = {}
     for key, item in value.items():
         if not isinstance(key, str):
-            raise InvalidField(field, f"Invalid key in {field}: {show(key)} - expected a string")
+            raise invalid(field, f"Invalid key in {field}: {show(key)} - expected a string")
         path = f"{field}.{key}"
         if len(key) > METADATA_KEY_MAX_LENGTH:
             shown = f"{key[:10]}...{key[-10:]}"
-            raise InvalidField(
+            raise invalid(
                 path,
                 f"The length of the {field} key '{shown}' must be less than "
                 f"{METADATA_KEY_MAX_LENGTH}",
@@ -52,15 +52,15 @@ def check_metadata(
         if item is None:
             continue
         if isinstance(item, bool) or not isinstance(item, int | float | str):
-            raise InvalidField(
+            raise invalid(
                 path, f"Invalid type for {path}: {show(item)} - expected type string or number"
             )
         if isinstance(item, float) and not math.isfinite(item):
-            raise InvalidField(path, f"Invalid value for {path}: numbers must be finite")
+            raise invalid(path, f"Invalid value for {path}: numbers must be finite")
         if isinstance(item, int) and abs(item) > 2**63 - 1:
-            raise InvalidField(path, f"Invalid value for {path}: number out of range")
+            raise invalid(path, f"Invalid value for {path}: number out of range")
         if isinstance(item, str) and len(item) > METADATA_VALUE_MAX_LENGTH:
-            raise InvalidField(
+            raise invalid(
                 path,
                 f"The value of {path} must be at most {METADATA_VALUE_MAX_LENGTH} characters",
             )

@@ -14,7 +14,7 @@ from dataclasses import replace
 from dialin.domain.drafts import UNSET, ParameterPatch
 from dialin.domain.experiments import ExperimentType
 from dialin.domain.metadata import show
-from dialin.domain.names import VALUE_NAME_MAX_LENGTH, check_name
+from dialin.domain.names import VALUE_NAME_MAX_LENGTH, check_name, invalid
 from dialin.domain.parameters import (
     BetaPrior,
     Bounds,
@@ -26,7 +26,6 @@ from dialin.domain.parameters import (
     Prior,
     Value,
 )
-from dialin.errors import InvalidField
 
 __all__ = [
     "MINIMUM_DOMAIN_EDGE_LENGTH",
@@ -43,13 +42,9 @@ MINIMUM_DOMAIN_EDGE_LENGTH = 1e-8
 def integral(value: float | int, field: str) -> int:
     """``value`` as an int if it is an integral number (``3.0`` counts), else InvalidField."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidField(
-            field, f"Invalid type for {field}: {show(value)} - expected type integer"
-        )
+        raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type integer")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-        raise InvalidField(
-            field, f"Invalid type for {field}: {show(value)} - expected type integer"
-        )
+        raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type integer")
     return int(value)
 
 
@@ -63,7 +58,7 @@ def check_conditionals(
         path = f"{field}[{i}]"
         name = check_name(conditional.name, f"{path}.name", "Conditional")
         if name in seen:
-            raise InvalidField(f"{path}.name", f"Duplicate conditional name {name} in {path}.name")
+            raise invalid(f"{path}.name", f"Duplicate conditional name {name} in {path}.name")
         seen.add(name)
         values: list[str] = []
         for j, raw in enumerate(conditional.values):
@@ -71,13 +66,13 @@ def check_conditionals(
                 raw, f"{path}.values[{j}]", "Conditional value", VALUE_NAME_MAX_LENGTH
             )
             if value in values:
-                raise InvalidField(
+                raise invalid(
                     f"{path}.values[{j}]",
                     f"Duplicate conditional value {value} in {path}.values for conditional {name}",
                 )
             values.append(value)
         if len(values) < 2:
-            raise InvalidField(
+            raise invalid(
                 f"{path}.values", f"Conditional {name} ({path}.values) must have at least 2 values"
             )
         checked.append(Conditional(name=name, values=tuple(values)))
@@ -93,17 +88,15 @@ def check_parameter_value(
     """
     if parameter.type == "categorical":
         if not isinstance(value, str):
-            raise InvalidField(
-                field, f"Invalid type for {field}: {show(value)} - expected type string"
-            )
+            raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type string")
         names = {v.name: v for v in parameter.categorical_values}
         if value not in names:
-            raise InvalidField(
+            raise invalid(
                 field,
                 f"Invalid value for categorical parameter {parameter.name} ({field}): {value}",
             )
         if names[value].deleted:
-            raise InvalidField(
+            raise invalid(
                 field,
                 f"Cannot use deleted categorical value {value} for parameter {parameter.name}"
                 f" ({field})",
@@ -111,25 +104,23 @@ def check_parameter_value(
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         expected = "integer" if parameter.type == "int" else "number"
-        raise InvalidField(
-            field, f"Invalid type for {field}: {show(value)} - expected type {expected}"
-        )
+        raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type {expected}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidField(field, f"Invalid value for {field}: numbers must be finite")
+        raise invalid(field, f"Invalid value for {field}: numbers must be finite")
     number: float | int = integral(value, field) if parameter.type == "int" else float(value)
     if parameter.grid is not None and number not in parameter.grid:
-        raise InvalidField(
+        raise invalid(
             field,
             f"Invalid value for grid parameter {parameter.name} ({field}): {show(value)}."
             f" Valid values for this parameter are: {list(parameter.grid)}",
         )
     if parameter.is_log and number <= 0:
-        raise InvalidField(
+        raise invalid(
             field, f"{field} must be positive for log-transformed parameter {parameter.name}"
         )
     bounds = parameter.bounds
     if within_bounds and bounds is not None and not bounds.min <= number <= bounds.max:
-        raise InvalidField(
+        raise invalid(
             field,
             f"{field} for parameter {parameter.name} is invalid - must be between"
             f" {bounds.min} and {bounds.max}",
@@ -157,12 +148,12 @@ def build_parameter(
         values = _categorical_values(patch, field, stored)
         active = tuple(v.name for v in sorted(values, key=lambda v: v.enum_index) if not v.deleted)
         if patch.bounds is not UNSET:
-            raise InvalidField(
+            raise invalid(
                 f"{field}.bounds",
                 f"Categorical parameter {patch.name} cannot have bounds ({field})",
             )
         if patch.grid is not UNSET and set(patch.grid) != set(active):
-            raise InvalidField(
+            raise invalid(
                 f"{field}.grid",
                 f"Categorical parameter {patch.name} cannot have a grid ({field}.grid):"
                 " its categorical values are its grid",
@@ -173,7 +164,7 @@ def build_parameter(
         bounds: Bounds | None = None
     else:
         if patch.categorical_values is not UNSET:
-            raise InvalidField(
+            raise invalid(
                 f"{field}.categorical_values",
                 f"Numerical parameter {patch.name} cannot have categorical_values ({field})",
             )
@@ -205,7 +196,7 @@ def build_parameter(
             parameter, parameter.default_value, f"{field}.default_value", within_bounds=True
         )
     if updating and (stored is None or stored.deleted) and parameter.default_value is None:
-        raise InvalidField(
+        raise invalid(
             f"{field}.default_value",
             f"New parameters must have default values: add a default_value to {field}"
             f" ({patch.name})",
@@ -216,10 +207,10 @@ def build_parameter(
 def _type(patch: ParameterPatch, field: str, stored: Parameter | None) -> ParameterType:
     if stored is None:
         if patch.type is UNSET:
-            raise InvalidField(f"{field}.type", f"Missing required json key type in {field}")
+            raise invalid(f"{field}.type", f"Missing required json key type in {field}")
         return patch.type
     if patch.type is not UNSET and patch.type != stored.type:
-        raise InvalidField(
+        raise invalid(
             f"{field}.type",
             f"The type of parameter {patch.name} ({field}.type) must remain {stored.type}",
         )
@@ -233,18 +224,18 @@ def _transformation(
     if patch.transformation is UNSET:
         return current
     if patch.transformation not in (None, "log"):
-        raise InvalidField(
+        raise invalid(
             f"{field}.transformation",
             f"Invalid parameter transformation for {field}.transformation:"
             f" {show(patch.transformation)} must be one of ['none', 'log']",
         )
     if patch.transformation == "log" and ptype != "double":
-        raise InvalidField(
+        raise invalid(
             f"{field}.transformation",
             f"Transformation ({field}.transformation) is only valid for parameters of type double",
         )
     if stored is not None and patch.transformation != current:
-        raise InvalidField(
+        raise invalid(
             f"{field}.transformation",
             f"The transformation of parameter {patch.name} ({field}.transformation) must remain"
             f" {current or 'none'}",
@@ -258,7 +249,7 @@ def _categorical_values(
     path = f"{field}.categorical_values"
     if patch.categorical_values is UNSET:
         if stored is None:
-            raise InvalidField(
+            raise invalid(
                 path, f"Categorical parameter {patch.name} must have categorical_values ({path})"
             )
         return stored.categorical_values
@@ -269,7 +260,7 @@ def _categorical_values(
     for j, raw in enumerate(patch.categorical_values):
         name = check_name(raw, f"{path}[{j}]", "Categorical value", VALUE_NAME_MAX_LENGTH)
         if name in seen:
-            raise InvalidField(f"{path}[{j}]", f"Duplicate categorical value name {name} in {path}")
+            raise invalid(f"{path}[{j}]", f"Duplicate categorical value name {name} in {path}")
         seen.append(name)
         if name in existing:
             result.append(replace(existing[name], deleted=False))
@@ -282,18 +273,16 @@ def _categorical_values(
             f"Categorical parameter {patch.name} must have 2 or more active categorical values"
             f" ({path})"
         )
-        raise InvalidField(path, message)
+        raise invalid(path, message)
     return tuple(sorted(result, key=lambda v: v.enum_index))
 
 
 def _number(value: float | int | str, field: str, ptype: ParameterType) -> float | int:
     if isinstance(value, str | bool):
         expected = "integer" if ptype == "int" else "number"
-        raise InvalidField(
-            field, f"Invalid type for {field}: {show(value)} - expected type {expected}"
-        )
+        raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type {expected}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidField(field, f"Invalid value for {field}: numbers must be finite")
+        raise invalid(field, f"Invalid value for {field}: numbers must be finite")
     return integral(value, field) if ptype == "int" else float(value)
 
 
@@ -312,7 +301,7 @@ def _bounds_and_grid(
     elif stored is not None and stored.grid is not None:
         grid = tuple(float(v) for v in stored.grid) if ptype == "double" else stored.grid  # type: ignore[assignment]
     elif experiment_type == "grid":
-        raise InvalidField(
+        raise invalid(
             f"{field}.grid",
             f"Parameter {patch.name} of a grid experiment must have a grid ({field})",
         )
@@ -322,7 +311,7 @@ def _bounds_and_grid(
             patch.bounds.min != derived.min or patch.bounds.max != derived.max
         ):
             # Echoed grid parameters carry their derived bounds; anything else contradicts the grid.
-            raise InvalidField(
+            raise invalid(
                 f"{field}.bounds",
                 f"Parameters with grid cannot have bounds ({field}.bounds):"
                 " they are inferred from the grid",
@@ -336,19 +325,19 @@ def _bounds_and_grid(
     elif stored is not None and stored.bounds is not None:
         bounds = stored.bounds
     else:
-        raise InvalidField(f"{field}.bounds", f"Parameter {patch.name} must have bounds ({field})")
+        raise invalid(f"{field}.bounds", f"Parameter {patch.name} must have bounds ({field})")
     if bounds.max < bounds.min:
-        raise InvalidField(
+        raise invalid(
             f"{field}.bounds", f"Invalid bounds for {field}.bounds: max must be greater than min"
         )
     if bounds.max - bounds.min < MINIMUM_DOMAIN_EDGE_LENGTH:
-        raise InvalidField(
+        raise invalid(
             f"{field}.bounds",
             f"Invalid bounds for {field}.bounds: max - min must be at least"
             f" {MINIMUM_DOMAIN_EDGE_LENGTH}",
         )
     if transformation == "log" and bounds.min <= 0:
-        raise InvalidField(
+        raise invalid(
             f"{field}.bounds.min",
             f"Invalid bounds for log-transformation ({field}.bounds): bounds must be positive",
         )
@@ -359,13 +348,11 @@ def _checked_grid(
     numbers: Sequence[float | int], field: str, name: str, transformation: str | None
 ) -> tuple[float, ...]:
     if len(set(numbers)) != len(numbers):
-        raise InvalidField(
-            field, f"Grid of parameter {name} ({field}) cannot have duplicate values"
-        )
+        raise invalid(field, f"Grid of parameter {name} ({field}) cannot have duplicate values")
     if len(numbers) < 2:
-        raise InvalidField(field, f"Grid of parameter {name} ({field}) must have 2 or more values")
+        raise invalid(field, f"Grid of parameter {name} ({field}) must have 2 or more values")
     if transformation == "log" and any(v <= 0 for v in numbers):
-        raise InvalidField(
+        raise invalid(
             field,
             f"Grid values of parameter {name} ({field}) must be greater than zero with"
             " transformation log",
@@ -389,25 +376,21 @@ def _prior(
         return None
     path = f"{field}.prior"
     if ptype != "double":
-        raise InvalidField(path, f"Only parameters of type double can have a prior ({path})")
+        raise invalid(path, f"Only parameters of type double can have a prior ({path})")
     if transformation == "log":
-        raise InvalidField(
-            path, f"Parameters with a log transformation cannot have priors ({path})"
-        )
+        raise invalid(path, f"Parameters with a log transformation cannot have priors ({path})")
     if grid is not None:
-        raise InvalidField(path, f"Grid parameters cannot have priors ({path})")
+        raise invalid(path, f"Grid parameters cannot have priors ({path})")
     if isinstance(prior, NormalPrior):
         assert bounds is not None
         if not bounds.min <= prior.mean <= bounds.max:
-            raise InvalidField(
-                f"{path}.mean", f"{path}.mean must be within the bounds of the parameter"
-            )
+            raise invalid(f"{path}.mean", f"{path}.mean must be within the bounds of the parameter")
         if prior.scale <= 0:
-            raise InvalidField(f"{path}.scale", f"{path}.scale must be positive")
+            raise invalid(f"{path}.scale", f"{path}.scale must be positive")
     if isinstance(prior, BetaPrior):
         for key, value in (("shape_a", prior.shape_a), ("shape_b", prior.shape_b)):
             if value <= 0:
-                raise InvalidField(
+                raise invalid(
                     f"{path}.{key}", f"{path}.{key}: shape parameters for beta must be positive"
                 )
     return prior
@@ -426,18 +409,18 @@ def _conditions(
     conditions: dict[str, tuple[str, ...]] = {}
     for name, values in patch.conditions.items():
         if name not in by_name:
-            raise InvalidField(
+            raise invalid(
                 f"{path}.{name}",
                 f"Parameter {patch.name} ({path}) attempted to use non-existent conditional {name}",
             )
         if not values:
-            raise InvalidField(
+            raise invalid(
                 f"{path}.{name}",
                 f"The condition on {name} ({path}.{name}) must provide at least one value",
             )
         for value in values:
             if value not in by_name[name].values:
-                raise InvalidField(
+                raise invalid(
                     f"{path}.{name}",
                     f"Conditional {name} ({path}.{name}) attempted to use non-existent value"
                     f" {show(value)}",
@@ -445,5 +428,5 @@ def _conditions(
         # conditional value order, so equal conditions compare equal
         conditions[name] = tuple(v for v in by_name[name].values if v in values)
     if stored is not None and conditions != dict(stored.conditions):
-        raise InvalidField(path, f"Conditions cannot be updated for parameters ({path})")
+        raise invalid(path, f"Conditions cannot be updated for parameters ({path})")
     return conditions

@@ -9,9 +9,9 @@ from dialin.domain.definition_rules import check_definition, check_metrics
 from dialin.domain.drafts import UNSET, ExperimentPatch, MetricPatch, ParameterPatch
 from dialin.domain.experiments import Experiment, ExperimentDefinition
 from dialin.domain.metrics import Metric
+from dialin.domain.names import invalid
 from dialin.domain.parameter_rules import build_parameter
 from dialin.domain.parameters import Parameter
-from dialin.errors import InvalidField
 
 __all__ = ["apply_experiment_patch"]
 
@@ -26,7 +26,7 @@ def apply_experiment_patch(experiment: Experiment, patch: ExperimentPatch) -> Ex
     if patch.budget is not UNSET:
         reason = _budget_frozen_reason(definition)
         if reason:
-            raise InvalidField(budget_field, f"{budget_field} cannot be updated for {reason}")
+            raise invalid(budget_field, f"{budget_field} cannot be updated for {reason}")
         definition = replace(definition, budget=patch.budget)
     if patch.parallel_bandwidth is not UNSET:
         definition = replace(definition, parallel_bandwidth=patch.parallel_bandwidth)
@@ -49,9 +49,9 @@ def apply_experiment_patch(experiment: Experiment, patch: ExperimentPatch) -> Ex
         result = replace(result, metadata=patch.metadata)
     if patch.project is not UNSET:
         if experiment.runs_only and patch.project is None:
-            raise InvalidField("project", "This experiment cannot be removed from its project")
+            raise invalid("project", "This experiment cannot be removed from its project")
         if experiment.runs_only and patch.project != experiment.project:
-            raise InvalidField("project", "This experiment's project cannot be changed")
+            raise invalid("project", "This experiment's project cannot be changed")
         result = replace(result, project=patch.project)
     return result
 
@@ -70,24 +70,22 @@ def _updated_parameters(
     definition: ExperimentDefinition, patches: Sequence[ParameterPatch]
 ) -> tuple[Parameter, ...]:
     if definition.type == "grid":
-        raise InvalidField(
-            "parameters", "Parameters cannot be updated for experiments of type grid"
-        )
+        raise invalid("parameters", "Parameters cannot be updated for experiments of type grid")
     if definition.linear_constraints:
-        raise InvalidField(
+        raise invalid(
             "parameters", "Parameters cannot be updated for experiments with linear constraints"
         )
     if not patches:
-        raise InvalidField("parameters", "Experiments must have at least one parameter")
+        raise invalid("parameters", "Experiments must have at least one parameter")
     stored = {p.name: p for p in definition.parameters}
     conditional_names = {c.name for c in definition.conditionals}
     updated: dict[str, Parameter] = {}
     for i, patch in enumerate(patches):
         field = f"parameters[{i}]"
         if patch.name in updated:
-            raise InvalidField(f"{field}.name", f"Duplicate parameter name: {patch.name} ({field})")
+            raise invalid(f"{field}.name", f"Duplicate parameter name: {patch.name} ({field})")
         if patch.name in conditional_names:
-            raise InvalidField(
+            raise invalid(
                 f"{field}.name", f"Cannot have parameter and conditional both named {patch.name}"
             )
         updated[patch.name] = build_parameter(
@@ -108,14 +106,14 @@ def _updated_metrics(
     stored: Sequence[Metric], patches: Sequence[MetricPatch]
 ) -> tuple[Metric, ...]:
     if len(patches) != len(stored):
-        raise InvalidField("metrics", "Changing the number of metrics is forbidden (metrics)")
+        raise invalid("metrics", "Changing the number of metrics is forbidden (metrics)")
     by_name = {m.name: m for m in stored}
     result: list[Metric] = []
     for i, patch in enumerate(patches):
         field = f"metrics[{i}]"
         if patch.name is UNSET:
             if len(stored) > 1:
-                raise InvalidField(
+                raise invalid(
                     f"{field}.name",
                     f"{field}.name must be given in experiments with more than one metric",
                 )
@@ -124,22 +122,20 @@ def _updated_metrics(
             name = patch.name
         metric = by_name.get(name)
         if metric is None:
-            raise InvalidField(
-                f"{field}.name", f"Changing the name of a metric is forbidden ({field})"
-            )
+            raise invalid(f"{field}.name", f"Changing the name of a metric is forbidden ({field})")
         if patch.objective is not UNSET and patch.objective != metric.objective:
-            raise InvalidField(
+            raise invalid(
                 f"{field}.objective", f"Changing the objective of a metric is forbidden ({field})"
             )
         if patch.strategy is not UNSET and patch.strategy != metric.strategy:
-            raise InvalidField(
+            raise invalid(
                 f"{field}.strategy", f"Changing the strategy of a metric is forbidden ({field})"
             )
         if patch.threshold is not UNSET:
             metric = replace(metric, threshold=patch.threshold)
         result.append(metric)
     if len({m.name for m in result}) != len(result):
-        raise InvalidField("metrics", "Each metric must be given once (metrics)")
+        raise invalid("metrics", "Each metric must be given once (metrics)")
     # Re-check threshold rules on the result, in the stored order.
     updated = {m.name: m for m in result}
     return check_metrics([updated[m.name] for m in stored])

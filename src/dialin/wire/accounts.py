@@ -9,8 +9,7 @@ from dialin.domain.accounts import ApiToken, Client, Project
 from dialin.domain.drafts import UNSET, Maybe, ProjectDraft, ProjectPatch
 from dialin.domain.experiments import Metadata
 from dialin.domain.metadata import check_metadata, show
-from dialin.domain.names import check_name
-from dialin.errors import InvalidField
+from dialin.domain.names import check_name, invalid
 from dialin.wire.fields import (
     expect_bool,
     expect_object,
@@ -38,13 +37,13 @@ _PROJECT_ID = re.compile(r"[a-z0-9\-_.]+")
 def check_project_id(value: object, field: str = "id") -> str:
     text = expect_string(value, field)
     if not _PROJECT_ID.fullmatch(text):
-        raise InvalidField(
+        raise invalid(
             field,
             f"Invalid project id for {field}: {show(text)} - only lower-case letters, digits,"
             " '-', '_' and '.' are allowed",
         )
     if len(text) > PROJECT_ID_MAX_LENGTH:
-        raise InvalidField(
+        raise invalid(
             field, f"Project ids ({field}) must be at most {PROJECT_ID_MAX_LENGTH} characters"
         )
     return text

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 
-from dialin.errors import InvalidField
+from dialin.domain.names import invalid
 from dialin.wire.fields import expect_list, expect_string
 
 __all__ = ["parse_fields", "parse_json_body", "select_fields"]
@@ -72,9 +72,9 @@ def parse_json_body(raw: bytes, content_type: str | None) -> dict[str, object]:
             parse_float=_finite_float,
         )
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise InvalidField("body", _MALFORMED) from error
+        raise invalid("body", _MALFORMED) from error
     if not isinstance(value, dict) or _has_nul(value):
-        raise InvalidField("body", _MALFORMED)
+        raise invalid("body", _MALFORMED)
     return value
 
 
@@ -110,7 +110,7 @@ def _select(obj: object, names: list[str]) -> dict[str, object]:
         return {}
     unknown = [n for n in names if n not in obj]
     if unknown:
-        raise InvalidField(
+        raise invalid(
             "fields",
             f"Invalid fields: {', '.join(unknown)} (fields must name fields of the"
             f" {obj.get('object', 'object')})",

@@ -16,7 +16,7 @@ from dialin.domain.experiments import (
 )
 from dialin.domain.metadata import check_metadata
 from dialin.domain.metrics import Metric
-from dialin.domain.names import check_name
+from dialin.domain.names import check_name, invalid
 from dialin.domain.observations import Observation
 from dialin.domain.parameters import Conditional, Parameter
 from dialin.domain.progress import ObservationProgress, RunProgress
@@ -28,7 +28,6 @@ from dialin.domain.rules import (
     check_metrics,
     check_tasks,
 )
-from dialin.errors import InvalidField
 from dialin.wire.accounts import check_project_id
 from dialin.wire.fields import (
     JsonObject,
@@ -110,7 +109,7 @@ def _budget(obj: JsonObject, runs_only: bool) -> tuple[str, int | None]:
     """(the budget key of this kind of experiment, its value); the other key is refused."""
     key, wrong = ("budget", "observation_budget") if runs_only else ("observation_budget", "budget")
     if wrong in obj:
-        raise InvalidField(wrong, f"{wrong} is not a valid field for this experiment: use {key}")
+        raise invalid(wrong, f"{wrong} is not a valid field for this experiment: use {key}")
     return key, _optional_positive(obj, key)
 
 
@@ -134,7 +133,7 @@ def parse_experiment_create(body: Mapping[str, object], *, ai: bool) -> Experime
         parse_linear_constraints(obj.get("linear_constraints")), parameters
     )
     if ai and obj.get("metrics") is None:
-        raise InvalidField("metrics", "AI experiments must have metrics (metrics)")
+        raise invalid("metrics", "AI experiments must have metrics (metrics)")
     metrics = (
         check_metrics(parse_metrics(obj["metrics"], strings=not ai), names_required=ai)
         if obj.get("metrics") is not None
@@ -160,7 +159,7 @@ def parse_experiment_create(body: Mapping[str, object], *, ai: bool) -> Experime
     if not ai and obj.get("project") is not None:
         project = check_project_id(obj["project"], "project")
     if runs_only and not ai and project is None:
-        raise InvalidField(
+        raise invalid(
             "project", "Runs-only experiments must be placed in a project: define project"
         )
     return ExperimentDraft(
@@ -176,23 +175,19 @@ def _create_parameters(
     value: object, experiment_type: ExperimentType, conditionals: Sequence[Conditional]
 ) -> tuple[Parameter, ...]:
     if value is None:
-        raise InvalidField(
-            "parameters", "Experiments must have at least one parameter (parameters)"
-        )
+        raise invalid("parameters", "Experiments must have at least one parameter (parameters)")
     items = expect_list(value, "parameters")
     if not items:
-        raise InvalidField(
-            "parameters", "Experiments must have at least one parameter (parameters)"
-        )
+        raise invalid("parameters", "Experiments must have at least one parameter (parameters)")
     conditional_names = {c.name for c in conditionals}
     parameters: list[Parameter] = []
     for i, item in enumerate(items):
         field = f"parameters[{i}]"
         patch = parse_parameter_patch(item, field)
         if any(p.name == patch.name for p in parameters):
-            raise InvalidField(f"{field}.name", f"Duplicate parameter name: {patch.name} ({field})")
+            raise invalid(f"{field}.name", f"Duplicate parameter name: {patch.name} ({field})")
         if patch.name in conditional_names:
-            raise InvalidField(
+            raise invalid(
                 f"{field}.name", f"Cannot have parameter and conditional both named {patch.name}"
             )
         parameters.append(
@@ -208,7 +203,7 @@ def parse_experiment_update(body: Mapping[str, object], *, ai: bool) -> Experime
     obj = expect_object(body, "body")
     for key in _FROZEN_KEYS:
         if key in obj:
-            raise InvalidField(key, f"{key} cannot be updated")
+            raise invalid(key, f"{key} cannot be updated")
     reject_unknown_keys(obj, _UPDATE_KEYS, "")
     name: Maybe[str] = UNSET
     if "name" in obj:
@@ -228,9 +223,7 @@ def parse_experiment_update(body: Mapping[str, object], *, ai: bool) -> Experime
     budget: Maybe[int | None] = UNSET
     budget_key, wrong = ("budget", "observation_budget") if ai else ("observation_budget", "budget")
     if wrong in obj:
-        raise InvalidField(
-            wrong, f"{wrong} is not a valid field for this experiment: use {budget_key}"
-        )
+        raise invalid(wrong, f"{wrong} is not a valid field for this experiment: use {budget_key}")
     if budget_key in obj:
         budget = _optional_positive(obj, budget_key)
     no_optimize = obj.get("no_optimize")

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from typing import TypeVar
 
 from dialin.domain.metadata import show
+from dialin.domain.names import invalid
 from dialin.errors import InvalidField
 
 __all__ = [
@@ -54,7 +55,7 @@ def require(obj: JsonObject, key: str, parent: str = "") -> object:
     if value is None:
         field = child(parent, key)
         where = f" in {parent}" if parent else ""
-        raise InvalidField(field, f"Missing required json key {key!r}{where} ({field})")
+        raise invalid(field, f"Missing required json key {key!r}{where} ({field})")
     return value
 
 
@@ -87,9 +88,9 @@ def expect_number(value: object, field: str) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _wrong_type(field, value, "number")
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidField(field, f"Invalid value for {field}: numbers must be finite")
+        raise invalid(field, f"Invalid value for {field}: numbers must be finite")
     if isinstance(value, int) and abs(value) > _INT_LIMIT:
-        raise InvalidField(field, f"Invalid value for {field}: number out of range")
+        raise invalid(field, f"Invalid value for {field}: number out of range")
     return value
 
 
@@ -100,16 +101,14 @@ def expect_integer(value: object, field: str) -> int:
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         raise _wrong_type(field, value, "integer")
     if abs(value) > _INT_LIMIT:
-        raise InvalidField(field, f"Invalid value for {field}: number out of range")
+        raise invalid(field, f"Invalid value for {field}: number out of range")
     return int(value)
 
 
 def expect_positive_integer(value: object, field: str) -> int:
     number = expect_integer(value, field)
     if number <= 0:
-        raise InvalidField(
-            field, f"Invalid value for {field}: {number} - expected a positive integer"
-        )
+        raise invalid(field, f"Invalid value for {field}: {number} - expected a positive integer")
     return number
 
 
@@ -118,7 +117,7 @@ def expect_choice(value: object, field: str, choices: Collection[T]) -> T:
     for choice in choices:
         if text == choice:
             return choice
-    raise InvalidField(
+    raise invalid(
         field, f"Invalid value for {field}: {show(text)} - must be one of {sorted(choices)}"
     )
 
@@ -131,6 +130,4 @@ def reject_unknown_keys(obj: JsonObject, allowed: Collection[str], parent: str =
         if len(shown) > 200:
             shown = shown[:197] + "..."
         keys = ", ".join(f"`{k}`" for k in unknown)
-        raise InvalidField(
-            child(parent, unknown[0]), f"Unknown json keys {keys} in {where}: {shown}"
-        )
+        raise invalid(child(parent, unknown[0]), f"Unknown json keys {keys} in {where}: {shown}")

@@ -9,10 +9,10 @@ from dialin.domain.drafts import UNSET, Maybe, ObservationDraft, ObservationPatc
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metadata import check_metadata
 from dialin.domain.metrics import MetricValue
+from dialin.domain.names import invalid
 from dialin.domain.observations import Observation
 from dialin.domain.parameters import Assignments
 from dialin.domain.rules import check_assignments, check_task, check_values
-from dialin.errors import InvalidField
 from dialin.wire.assignments import render_assignments, render_values
 from dialin.wire.fields import (
     JsonObject,
@@ -65,11 +65,11 @@ def _legacy_value(
         return None
     culprit = child(prefix, "value" if value is not None else "value_stddev")
     if obj.get("values") is not None:
-        raise InvalidField(
+        raise invalid(
             culprit, f"{culprit} cannot be combined with values: give value_stddev inside values"
         )
     if len(definition.metrics) != 1:
-        raise InvalidField(
+        raise invalid(
             culprit, f"{culprit} is only accepted for single-metric experiments: use values"
         )
     return value, stddev
@@ -80,7 +80,7 @@ def _stddev(value: object, field: str) -> float | None:
         return None
     number = float(expect_number(value, field))
     if number < 0:
-        raise InvalidField(field, f"Invalid value for {field}: {number} - must be at least 0")
+        raise invalid(field, f"Invalid value for {field}: {number} - must be at least 0")
     return number
 
 
@@ -92,7 +92,7 @@ def _parse_values(value: object, field: str) -> tuple[MetricValue, ...]:
         reject_unknown_keys(obj, _VALUE_KEYS, path)
         raw = obj.get("value")
         if raw is None:
-            raise InvalidField(child(path, "value"), f"Missing required json key 'value' in {path}")
+            raise invalid(child(path, "value"), f"Missing required json key 'value' in {path}")
         name = obj.get("name")
         values.append(
             MetricValue(
@@ -113,9 +113,7 @@ def _parse_observation(
     assignments = obj.get("assignments")
     if (suggestion is None) == (assignments is None):
         culprit = child(prefix, "suggestion" if suggestion is None else "assignments")
-        raise InvalidField(
-            culprit, f"Must provide exactly one of suggestion, assignments ({culprit})"
-        )
+        raise invalid(culprit, f"Must provide exactly one of suggestion, assignments ({culprit})")
     failed = obj.get("failed")
     failed = False if failed is None else expect_bool(failed, child(prefix, "failed"))
     legacy = _legacy_value(obj, prefix, definition)
@@ -125,7 +123,7 @@ def _parse_observation(
     elif legacy is not None:
         value, stddev = legacy
         if value is None:
-            raise InvalidField(
+            raise invalid(
                 child(prefix, "value"), f"Missing {child(prefix, 'value')} for value_stddev"
             )
         values = (
@@ -137,12 +135,12 @@ def _parse_observation(
         )
     values_field = child(prefix, "values")
     if failed and values:
-        raise InvalidField(
+        raise invalid(
             values_field, f"Cannot provide values ({values_field}) if observation has failed"
         )
     if not failed:
         if not values:
-            raise InvalidField(
+            raise invalid(
                 values_field,
                 f"Missing required json key {values_field!r}: observations that have not failed"
                 " need values",
@@ -157,7 +155,7 @@ def _parse_observation(
         if task_name is not None:
             if not definition.is_multitask:
                 check_task(definition, task_name, task_field)
-            raise InvalidField(
+            raise invalid(
                 task_field, f"Cannot provide {task_field} with a suggestion: its task is used"
             )
     else:
@@ -197,10 +195,10 @@ def parse_observation_batch(
     reject_unknown_keys(obj, ("observations", "no_optimize", "dry_run"), "")
     raw = obj.get("observations")
     if raw is None:
-        raise InvalidField("observations", "Missing required json key 'observations'")
+        raise invalid("observations", "Missing required json key 'observations'")
     items = expect_list(raw, "observations")
     if len(items) > MAX_BATCH_OBSERVATIONS:
-        raise InvalidField(
+        raise invalid(
             "observations",
             f"You cannot upload more than {MAX_BATCH_OBSERVATIONS} observations at once"
             " (observations); split them into several calls",
@@ -284,7 +282,7 @@ def parse_observation_update(
         if task is not None:
             check_task(definition, task)
         elif not definition.is_multitask:
-            raise InvalidField("task", "Only multitask experiments should have a task (task)")
+            raise invalid("task", "Only multitask experiments should have a task (task)")
     metadata = UNSET if "metadata" not in obj else check_metadata(obj["metadata"])
     no_optimize = obj.get("no_optimize")
     return ObservationPatch(
@@ -307,17 +305,17 @@ def merge_observation_patch(
     task_name: str | None = observation.task.name if observation.task is not None else None
     if patch.task_name is not UNSET:
         if suggestion_id is not None and patch.suggestion_id is not UNSET:
-            raise InvalidField("task", "Cannot provide task when changing the suggestion (task)")
+            raise invalid("task", "Cannot provide task when changing the suggestion (task)")
         task_name = patch.task_name
     if suggestion_id is None and definition.is_multitask:
         check_task(definition, task_name)
     failed = observation.failed if patch.failed is UNSET else patch.failed
     values = _merged_values(observation, patch, definition, failed)
     if failed and values:
-        raise InvalidField("values", "Cannot provide values (values) if observation has failed")
+        raise invalid("values", "Cannot provide values (values) if observation has failed")
     if not failed:
         if not values:
-            raise InvalidField(
+            raise invalid(
                 "values", "Observations must either have values or failed == true (values)"
             )
         values = check_values(definition, values)
@@ -347,7 +345,7 @@ def _merged_source(
         assignments = patch.assignments
         suggestion_id = None if assignments is not None else suggestion_id
     if (suggestion_id is None) == (assignments is None):
-        raise InvalidField(
+        raise invalid(
             "suggestion", "Must provide exactly one of suggestion, assignments (suggestion)"
         )
     return suggestion_id, assignments
@@ -375,7 +373,7 @@ def _merged_values(
         elif stored is not None:
             value = stored.value
         else:
-            raise InvalidField(f"{path}.value", f"Missing required json key 'value' in {path}")
+            raise invalid(f"{path}.value", f"Missing required json key 'value' in {path}")
         stddev = entry.value_stddev
         if stddev is UNSET:
             stddev = stored.value_stddev if stored is not None else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from dialin.domain.drafts import UNSET, Maybe, ParameterPatch
-from dialin.domain.names import check_name
+from dialin.domain.names import check_name, invalid
 from dialin.domain.parameters import (
     BetaPrior,
     Bounds,
@@ -18,7 +18,6 @@ from dialin.domain.parameters import (
     Prior,
     Value,
 )
-from dialin.errors import InvalidField
 from dialin.wire.fields import (
     child,
     expect_choice,
@@ -60,7 +59,7 @@ def parse_parameter_patch(value: object, field: str) -> ParameterPatch:
         path = child(field, "type")
         raw = expect_string(obj["type"], path)
         if raw not in PARAMETER_TYPES:
-            raise InvalidField(
+            raise invalid(
                 path,
                 f"Invalid param_type for {path}: {raw!r} must be one of {list(PARAMETER_TYPES)}",
             )

@@ -8,8 +8,8 @@ import json
 from collections.abc import Collection, Mapping
 
 from dialin.domain.metadata import show
+from dialin.domain.names import invalid
 from dialin.domain.paging import MAX_PAGE_SIZE, PageRequest, SortKey
-from dialin.errors import InvalidField
 
 __all__ = [
     "decode_marker",
@@ -33,7 +33,7 @@ def parse_bool(name: str, raw: str | None, default: bool | None = None) -> bool 
         return True
     if text in _FALSE:
         return False
-    raise InvalidField(name, f"Invalid boolean value for {name}: {show(raw)}")
+    raise invalid(name, f"Invalid boolean value for {name}: {show(raw)}")
 
 
 def parse_int(name: str, raw: str | None, default: int | None = None) -> int | None:
@@ -42,7 +42,7 @@ def parse_int(name: str, raw: str | None, default: int | None = None) -> int | N
     try:
         return int(raw.strip())
     except ValueError as error:
-        raise InvalidField(
+        raise invalid(
             name, f"Invalid type for {name}: {show(raw)} - expected type integer"
         ) from error
 
@@ -57,7 +57,7 @@ def parse_id_list(name: str, raw: str | None) -> list[int] | None:
         if not part:
             continue
         if not part.isascii() or not part.isdigit():
-            raise InvalidField(name, f"Invalid id in {name}: {show(part)} - expected an integer")
+            raise invalid(name, f"Invalid id in {name}: {show(part)} - expected an integer")
         ids.append(int(part))
     return ids
 
@@ -74,18 +74,18 @@ def encode_marker(key: SortKey) -> str:
 
 def decode_marker(field: str, marker: str) -> SortKey:
     if not marker:
-        raise InvalidField(field, f"Invalid paging marker: {field} cannot be empty")
+        raise invalid(field, f"Invalid paging marker: {field} cannot be empty")
     try:
         padded = marker + "=" * (-len(marker) % 4)
         decoded = base64.urlsafe_b64decode(padded.encode("ascii"))
         value = json.loads(decoded.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, UnicodeError, binascii.Error, RecursionError) as error:
-        raise InvalidField(field, f"Invalid paging marker: {show(marker)} ({field})") from error
+        raise invalid(field, f"Invalid paging marker: {show(marker)} ({field})") from error
     if not isinstance(value, list) or not value:
-        raise InvalidField(field, f"Invalid paging marker: {show(marker)} ({field})")
+        raise invalid(field, f"Invalid paging marker: {show(marker)} ({field})")
     for item in value:
         if item is not None and (isinstance(item, bool) or not isinstance(item, int | float | str)):
-            raise InvalidField(field, f"Invalid paging marker: {show(marker)} ({field})")
+            raise invalid(field, f"Invalid paging marker: {show(marker)} ({field})")
     return tuple(value)
 
 
@@ -95,16 +95,16 @@ def parse_page_request(
     limit = parse_int("limit", query.get("limit"), MAX_PAGE_SIZE)
     assert limit is not None
     if limit < 0:
-        raise InvalidField("limit", f"Invalid value for limit: {limit} - must not be negative")
+        raise invalid("limit", f"Invalid value for limit: {limit} - must not be negative")
     if limit > MAX_PAGE_SIZE:
-        raise InvalidField("limit", f"Invalid value for limit: {limit} - at most {MAX_PAGE_SIZE}")
+        raise invalid("limit", f"Invalid value for limit: {limit} - at most {MAX_PAGE_SIZE}")
     before = query.get("before")
     after = query.get("after")
     if before is not None and after is not None:
-        raise InvalidField("before", "Provide at most one of before, after")
+        raise invalid("before", "Provide at most one of before, after")
     sort = query.get("sort", default_sort) or default_sort
     if sort not in sorts:
-        raise InvalidField("sort", f"Invalid sort: {show(sort)} - must be one of {sorted(sorts)}")
+        raise invalid("sort", f"Invalid sort: {show(sort)} - must be one of {sorted(sorts)}")
     return PageRequest(
         limit=limit,
         before=decode_marker("before", before) if before is not None else None,

@@ -8,10 +8,10 @@ from typing import Literal
 from dialin.domain.drafts import UNSET, Maybe, QueuedSuggestionDraft, SuggestionDraft
 from dialin.domain.experiments import ExperimentDefinition, Metadata
 from dialin.domain.metadata import check_metadata, show
+from dialin.domain.names import invalid
 from dialin.domain.parameters import Value
 from dialin.domain.rules import check_assignments, check_task
 from dialin.domain.suggestions import QueuedSuggestion, Suggestion
-from dialin.errors import InvalidField
 from dialin.wire.assignments import render_assignments
 from dialin.wire.fields import (
     child,
@@ -43,12 +43,12 @@ def parse_suggestion_id(value: object, field: str = "suggestion") -> int:
         number = int(value.strip())
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and not value.is_integer():
-            raise InvalidField(field, f"Invalid type for {field}: {show(value)} - expected type id")
+            raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type id")
         number = int(value)
     else:
-        raise InvalidField(field, f"Invalid type for {field}: {show(value)} - expected type id")
+        raise invalid(field, f"Invalid type for {field}: {show(value)} - expected type id")
     if number <= 0 or number > 2**63 - 1:
-        raise InvalidField(field, f"No suggestion: {show(value)} ({field})")
+        raise invalid(field, f"No suggestion: {show(value)} ({field})")
     return number
 
 
@@ -83,7 +83,7 @@ def _checked(
         return assignments
     if definition.is_multitask and (assignments is None) != (task_name is None):
         culprit = "task" if task_name is None else "assignments"
-        raise InvalidField(
+        raise invalid(
             culprit,
             f"Multitask experiments need both assignments and task, or neither ({culprit})",
         )
@@ -137,7 +137,7 @@ def parse_state_filter(raw: str | None) -> Literal["open"] | None:
     if raw is None:
         return None
     if raw != "open":
-        raise InvalidField("state", f"Unrecognized state {show(raw)} (if provided, must be open)")
+        raise invalid("state", f"Unrecognized state {show(raw)} (if provided, must be open)")
     return "open"
 
 
