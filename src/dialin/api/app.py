@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -27,7 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings.database_url, pool_size=settings.pool_size)
     ensure_schema(database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="dialin",
         version=__version__,
         description="SigOpt-compatible hyperparameter optimization API.",
@@ -37,16 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = Services.build(SqlUnitOfWork(database), _clock)
     app.state.database = database
     install_error_handlers(app)
-    for module in (accounts, projects, experiments, suggestions, observations):
-        app.include_router(module.router)
+    routers = [m.router for m in (accounts, projects, experiments, suggestions, observations)]
+    for router in routers:
+        app.include_router(router)
+    # Every route with its verbs, for 405 answers that list all of a path's methods.
+    app.state.routes = [route for router in routers for route in router.routes]
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        database.dispose()
 
     app.add_middleware(SigOptTransport)
     return app

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from dialin.errors import (
     Conflict,
@@ -62,10 +63,19 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if error.status_code == 404:
         return error_response(404, f"Endpoint not found: {request.url.path}")
     if error.status_code == 405:
-        allowed = (error.headers or {}).get("Allow", "")
-        methods = [m.strip() for m in allowed.split(",") if m.strip()]
+        methods = _allowed(request)
         return error_response(405, f"This endpoint accepts only the following methods: {methods}")
     return error_response(error.status_code, str(error.detail))
+
+
+def _allowed(request: Request) -> list[str]:
+    # Each verb is its own route, so Starlette's Allow header names only the first match.
+    methods: set[str] = set()
+    for route in request.app.state.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE:
+            methods |= set(route.methods or ())
+    return sorted(methods - {"HEAD"})
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
