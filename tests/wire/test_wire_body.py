@@ -12,7 +12,11 @@ from dialin.wire import parse_json_body, select_fields
         (b"  ", "application/json", {}),
         (b'{"a": 1}', None, {"a": 1}),
         (b'{"a": 1}', "application/json; charset=utf-8", {"a": 1}),
-        (b'{"a": [1, 2.5, "x", null, true]}', "application/x-www-form-urlencoded", {"a": [1, 2.5, "x", None, True]}),
+        (
+            b'{"a": [1, 2.5, "x", null, true]}',
+            "application/x-www-form-urlencoded",
+            {"a": [1, 2.5, "x", None, True]},
+        ),
         (b'{"a": 1}', "text/plain", {}),
     ],
 )

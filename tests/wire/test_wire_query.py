@@ -18,7 +18,15 @@ from dialin.wire import (
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("True", True), ("true", True), ("TRUE", True), ("1", True), ("False", False), ("0", False), (None, None)],
+    [
+        ("True", True),
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("False", False),
+        ("0", False),
+        (None, None),
+    ],
 )
 def test_parse_bool(raw: str | None, expected: bool | None) -> None:
     assert parse_bool("deleted", raw) is expected
@@ -63,14 +71,20 @@ def test_bad_page_requests(query: dict[str, str], field: str, invalid) -> None:
 def test_page_request_with_marker() -> None:
     marker = encode_marker((5, 7))
     request = parse_page_request(
-        {"before": marker, "limit": "0", "sort": "recent", "ascending": "True"}, sorts={"id", "recent"}
+        {"before": marker, "limit": "0", "sort": "recent", "ascending": "True"},
+        sorts={"id", "recent"},
     )
     assert request == PageRequest(limit=0, before=(5, 7), sort="recent", ascending=True)
 
 
 @given(
     st.lists(
-        st.one_of(st.none(), st.integers(-(2**53), 2**53), st.floats(allow_nan=False, allow_infinity=False), st.text()),
+        st.one_of(
+            st.none(),
+            st.integers(-(2**53), 2**53),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(),
+        ),
         min_size=1,
         max_size=4,
     )

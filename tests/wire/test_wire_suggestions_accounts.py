@@ -5,7 +5,13 @@ from typing import Any
 import pytest
 
 from dialin.domain.accounts import ApiToken, Client, Project
-from dialin.domain.drafts import UNSET, ProjectDraft, ProjectPatch, QueuedSuggestionDraft, SuggestionDraft
+from dialin.domain.drafts import (
+    UNSET,
+    ProjectDraft,
+    ProjectPatch,
+    QueuedSuggestionDraft,
+    SuggestionDraft,
+)
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Task
 from dialin.domain.parameters import Bounds, Parameter
@@ -29,20 +35,27 @@ from dialin.wire import (
 
 DEF = ExperimentDefinition(type="offline", parameters=(Parameter("n", "int", bounds=Bounds(1, 5)),))
 MT = ExperimentDefinition(
-    type="offline", parameters=DEF.parameters, tasks=(Task("full", 1.0), Task("cheap", 0.5)), budget=5
+    type="offline",
+    parameters=DEF.parameters,
+    tasks=(Task("full", 1.0), Task("cheap", 0.5)),
+    budget=5,
 )
 
 
 def test_suggestion_bodies() -> None:
     assert parse_suggestion_create({}) == SuggestionDraft()
-    assert parse_suggestion_create({"metadata": {"host": "a"}, "assignments": None}) == SuggestionDraft(
-        metadata={"host": "a"}
+    assert parse_suggestion_create(
+        {"metadata": {"host": "a"}, "assignments": None}
+    ) == SuggestionDraft(metadata={"host": "a"})
+    draft = parse_suggestion_create(
+        {"assignments": {"n": 2.0}, "task": {"name": "cheap", "cost": 0.5}}, MT
     )
-    draft = parse_suggestion_create({"assignments": {"n": 2.0}, "task": {"name": "cheap", "cost": 0.5}}, MT)
     assert draft.assignments == {"n": 2} and draft.task_name == "cheap"
     assert parse_suggestion_update({}) is UNSET
     assert parse_suggestion_update({"metadata": None}) is None
-    assert parse_queued_suggestion_create({"assignments": {"n": 3}}, DEF) == QueuedSuggestionDraft({"n": 3})
+    assert parse_queued_suggestion_create({"assignments": {"n": 3}}, DEF) == QueuedSuggestionDraft(
+        {"n": 3}
+    )
     assert parse_state_filter("open") == "open" and parse_state_filter(None) is None
 
 
@@ -79,8 +92,12 @@ def test_suggestion_and_project_rules(call: Any, field: str, invalid) -> None:
 
 
 def test_projects() -> None:
-    assert parse_project_create({"id": "my-proj_1.x", "name": " P ", "metadata": None}) == ProjectDraft("my-proj_1.x", "P")
-    assert parse_project_update({"metadata": None, "deleted": False}) == ProjectPatch(metadata=None, deleted=False)
+    assert parse_project_create(
+        {"id": "my-proj_1.x", "name": " P ", "metadata": None}
+    ) == ProjectDraft("my-proj_1.x", "P")
+    assert parse_project_update({"metadata": None, "deleted": False}) == ProjectPatch(
+        metadata=None, deleted=False
+    )
     project = Project(id="p", client_id=3, name="P", created=1, updated=2, metadata={"a": 2.0})
     assert render_project(project, 4, 5) == {
         "object": "project",
@@ -103,11 +120,23 @@ def test_accounts_render() -> None:
     assert token["permissions"] == "write" and token["scope"] == "all_endpoints"
     client = Client(id=7, name="team", created=9)
     assert render_client(client)["id"] == "7" and render_client(client)["organization"] == "7"
-    assert render_organization(client) == {"object": "organization", "id": "7", "name": "team", "created": 9}
+    assert render_organization(client) == {
+        "object": "organization",
+        "id": "7",
+        "name": "team",
+        "created": 9,
+    }
 
 
 def test_suggestions_render() -> None:
-    s = Suggestion(id=3, experiment_id=1, assignments={"n": 2.0}, created=5, metadata={"k": 1.0}, task=Task("full", 1))
+    s = Suggestion(
+        id=3,
+        experiment_id=1,
+        assignments={"n": 2.0},
+        created=5,
+        metadata={"k": 1.0},
+        task=Task("full", 1),
+    )
     assert render_suggestion(s, DEF) == {
         "object": "suggestion",
         "id": "3",
