@@ -25,7 +25,7 @@ def test_best_assignments_single_metric(conn: Connection, experiment: Any) -> No
     assert best.to_json()["object"] == "pagination"
     assert best.count == 1
     (item,) = first_page(best)
-    assert item.assignments == {"gamma": 0.2}
+    assert dict(item.assignments) == {"gamma": 0.2}
     assert item.values[0].value == 7.0
     assert item.to_json()["object"] == "best_assignments"
     assert item.to_json()["metadata"] == {"g": 0.2}
@@ -40,7 +40,7 @@ def test_best_assignments_minimize(make_experiment: Callable[..., Any], conn: Co
 
     (item,) = first_page(conn.experiments(experiment.id).best_assignments().fetch())
 
-    assert item.assignments == {"gamma": 0.2}
+    assert dict(item.assignments) == {"gamma": 0.2}
 
 
 def test_best_assignments_pareto_for_two_metrics(

@@ -29,7 +29,7 @@ def test_create_double_parameter(make_experiment: Make, client_id: str) -> None:
     assert (gamma.bounds.min, gamma.bounds.max) == (0.001, 1.0)
     assert gamma.categorical_values is None
     assert gamma.transformation is None
-    assert gamma.conditions == {}
+    assert dict(gamma.conditions) == {}
     (metric,) = experiment.metrics
     assert (metric.name, metric.objective, metric.strategy) == (None, "maximize", "optimize")
     assert experiment.conditionals == []
@@ -132,7 +132,7 @@ def test_create_with_conditionals(make_experiment: Make, conn: Connection) -> No
     assert (conditional.name, conditional.values) == ("model", ["svm", "tree"])
     assert experiment.to_json()["conditionals"][0]["object"] == "conditional"
     by_name = {p.name: p for p in experiment.parameters}
-    assert by_name["c"].conditions == {"model": ["svm"]}
+    assert dict(by_name["c"].conditions) == {"model": ["svm"]}
     suggestion = conn.experiments(experiment.id).suggestions().create()
     chosen = suggestion.assignments["model"]
     assert chosen in ("svm", "tree")
@@ -304,7 +304,7 @@ def test_update_name_metadata_and_bandwidth(experiment: Any, conn: Connection) -
     )
 
     assert updated.name == "Renamed"
-    assert updated.metadata == {"owner": "ana", "n": 2}
+    assert dict(updated.metadata) == {"owner": "ana", "n": 2}
     assert updated.parallel_bandwidth == 4
     assert updated.updated >= experiment.updated
     assert conn.experiments(experiment.id).fetch().name == "Renamed"

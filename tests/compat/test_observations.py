@@ -50,7 +50,7 @@ def test_create_by_assignments(conn: Connection, experiment: Any) -> None:
     )
 
     assert observation.suggestion is None
-    assert observation.assignments == {"gamma": 0.2}
+    assert dict(observation.assignments) == {"gamma": 0.2}
     assert observation.values[0].value == 3
 
 
@@ -98,7 +98,7 @@ def test_with_metadata(conn: Connection, experiment: Any) -> None:
         )
     )
 
-    assert observation.metadata == {"hostname": "w-1", "seconds": 12.5}
+    assert dict(observation.metadata) == {"hostname": "w-1", "seconds": 12.5}
 
 
 def test_neither_or_both_suggestion_and_assignments(conn: Connection, experiment: Any) -> None:
@@ -209,7 +209,7 @@ def test_update(conn: Connection, experiment: Any) -> None:
     )
     assert valued.failed is False
     assert valued.values[0].value == 4.0
-    assert valued.metadata == {"k": "v"}
+    assert dict(valued.metadata) == {"k": "v"}
 
     restated = (
         conn.experiments(experiment.id)

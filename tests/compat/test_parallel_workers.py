@@ -45,6 +45,8 @@ def test_workers_never_share_a_suggestion(
     assert len(observations) == NUM_WORKERS * ITERATIONS
     host_of_suggestion = {s["id"]: host for host, s in received}
     for observation in observations:
-        assert observation.metadata == {"hostname": host_of_suggestion[observation.suggestion]}
+        assert dict(observation.metadata) == {
+            "hostname": host_of_suggestion[observation.suggestion]
+        }
     assert conn.experiments(experiment_id).suggestions().fetch(state="open").count == 0
     assert conn.experiments(experiment_id).fetch().progress.observation_count == len(ids)

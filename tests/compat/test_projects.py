@@ -32,7 +32,7 @@ def test_create_returns_the_project(conn: Connection, client_id: str) -> None:
     assert project.id == project_id
     assert project.name == "My Project"
     assert project.client == client_id
-    assert project.metadata == {"team": "vision", "level": 3}
+    assert dict(project.metadata) == {"team": "vision", "level": 3}
     assert isinstance(project.created, int) and isinstance(project.updated, int)
     body = project.to_json()
     assert body["object"] == "project"
@@ -71,7 +71,7 @@ def test_update_name_and_clear_metadata(conn: Connection, client_id: str) -> Non
 
     renamed = conn.clients(client_id).projects(project_id).update(name="New")
     assert renamed.name == "New"
-    assert renamed.metadata == {"k": "v"}
+    assert dict(renamed.metadata) == {"k": "v"}
 
     cleared = conn.clients(client_id).projects(project_id).update(metadata=None)
     assert cleared.metadata is None

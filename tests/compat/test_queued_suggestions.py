@@ -16,7 +16,7 @@ def test_create_fetch_and_list(conn: Connection, experiment: Any) -> None:
 
     assert queued.id.isdigit()
     assert queued.experiment == experiment.id
-    assert queued.assignments == {"gamma": 0.25}
+    assert dict(queued.assignments) == {"gamma": 0.25}
     assert isinstance(queued.created, int)
     assert queued.to_json()["object"] == "queued_suggestion"
     assert conn.experiments(experiment.id).queued_suggestions(queued.id).fetch().to_json() == (
@@ -48,7 +48,9 @@ def test_delete_one(conn: Connection, experiment: Any) -> None:
     assert [q.id for q in listed.iterate_pages()] == [kept.id]
     with raises_api_error(404):
         conn.experiments(experiment.id).queued_suggestions(gone.id).fetch()
-    assert conn.experiments(experiment.id).suggestions().create().assignments == {"gamma": 0.4}
+    assert dict(conn.experiments(experiment.id).suggestions().create().assignments) == {
+        "gamma": 0.4
+    }
 
 
 def test_invalid_assignments_are_rejected(conn: Connection, experiment: Any) -> None:

@@ -37,14 +37,14 @@ def test_create_with_metadata_and_assignments(conn: Connection, experiment: Any)
         .create(assignments={"gamma": 0.5}, metadata={"instance_id": "i-1", "ip": None})
     )
 
-    assert suggestion.assignments == {"gamma": 0.5}
-    assert suggestion.metadata == {"instance_id": "i-1"}
+    assert dict(suggestion.assignments) == {"gamma": 0.5}
+    assert dict(suggestion.metadata) == {"instance_id": "i-1"}
 
 
 def test_explicit_assignments_out_of_bounds_are_accepted(conn: Connection, experiment: Any) -> None:
     suggestion = conn.experiments(experiment.id).suggestions().create(assignments={"gamma": 5.0})
 
-    assert suggestion.assignments == {"gamma": 5.0}
+    assert dict(suggestion.assignments) == {"gamma": 5.0}
 
 
 def test_explicit_assignments_with_unknown_parameter(conn: Connection, experiment: Any) -> None:
@@ -108,11 +108,11 @@ def test_update_metadata(conn: Connection, experiment: Any) -> None:
     updated = (
         conn.experiments(experiment.id).suggestions(suggestion.id).update(metadata={"host": "w1"})
     )
-    assert updated.metadata == {"host": "w1"}
+    assert dict(updated.metadata) == {"host": "w1"}
     assert updated.assignments == suggestion.assignments
 
     kept = conn.experiments(experiment.id).suggestions(suggestion.id).update()
-    assert kept.metadata == {"host": "w1"}
+    assert dict(kept.metadata) == {"host": "w1"}
 
     cleared = conn.experiments(experiment.id).suggestions(suggestion.id).update(metadata=None)
     assert cleared.metadata is None
