@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from dialin.domain.accounts import ApiToken, Client, Project
 from dialin.domain.drafts import UNSET, ProjectDraft, ProjectPatch
@@ -36,6 +36,8 @@ class Principal:
 
     client: Client
     token: ApiToken
+    # The secret the caller presented; SigOpt echoes it on GET /tokens/self. Kept out of reprs.
+    secret: str = field(default="", repr=False)
 
     @property
     def client_id(self) -> int:
@@ -68,7 +70,7 @@ class AccountService:
                 raise Forbidden("The API token has been revoked.", token_status="revoked")
             client = store.clients.get(token.client_id)
             assert client is not None
-            return Principal(client=client, token=token)
+            return Principal(client=client, token=token, secret=secret)
 
     def issue_token(self, client_name: str) -> IssuedToken:
         """A new token for ``client_name``, creating the client if it does not exist yet."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-
 from dataclasses import dataclass, replace
 from typing import Literal
 

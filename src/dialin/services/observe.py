@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from dialin.domain.drafts import ObservationDraft
 from dialin.domain.experiments import Experiment
 from dialin.domain.observations import Observation
-from dialin.domain.paging import Page, PageRequest
+from dialin.domain.paging import Page, PageRequest, SortKey, page_in_memory
 from dialin.domain.rules import check_assignments, check_task, check_values
 from dialin.domain.scoring import score
 from dialin.errors import Forbidden, InvalidField, NotFound
 from dialin.services.experiments import require_experiment, require_live
 from dialin.services.ports import Clock, Store, UnitOfWork
 
-__all__ = ["ObservationService"]
+__all__ = ["ObservationService", "observation_sort_key", "observation_sorts"]
 
 
 def _writable(store: Store, client_id: int, experiment_id: int) -> Experiment:
@@ -70,6 +70,44 @@ def _build(
         task=task,
     )
     return observation, draft.suggestion_id
+
+
+def observation_sorts(experiment: Experiment) -> list[str]:
+    """Every ``sort`` the observation list accepts for this experiment."""
+    sorts = ["id", "timestamp", "value", "value_stddev", "task"]
+    for metric in experiment.definition.metrics:
+        if metric.name is not None:
+            sorts += [f"value-{metric.name}", f"value_stddev-{metric.name}"]
+    sorts += [f"parameter-{p.name}" for p in experiment.definition.active_parameters]
+    return sorts
+
+
+def observation_sort_key(experiment: Experiment, sort: str) -> Callable[[Observation], SortKey]:
+    definition = experiment.definition
+    first_metric = sorted(definition.metrics, key=lambda m: m.name or "")[0].name
+
+    def metric_part(o: Observation, name: str | None, stddev: bool) -> float | None:
+        value = o.value_of(name)
+        if value is None:
+            return None
+        return value.value_stddev if stddev else value.value
+
+    if sort == "timestamp":
+        return lambda o: (o.created, o.id)
+    if sort == "task":
+        return lambda o: (o.task.cost if o.task else None, o.id)
+    if sort.startswith("parameter-"):
+        name = sort.removeprefix("parameter-")
+
+        def parameter_key(o: Observation) -> SortKey:
+            value = o.assignments.get(name)
+            return (value if value is None or isinstance(value, str) else float(value), o.id)
+
+        return parameter_key
+    stddev = sort.startswith("value_stddev")
+    _, _, named = sort.partition("-")
+    metric_name = named or first_metric
+    return lambda o: (metric_part(o, metric_name, stddev), o.id)
 
 
 class ObservationService:
@@ -140,8 +178,12 @@ class ObservationService:
         self, client_id: int, experiment_id: int, page: PageRequest, *, deleted: bool = False
     ) -> Page[Observation]:
         with self._uow(write=False) as store:
-            require_experiment(store, client_id, experiment_id)
-            return store.observations.list(experiment_id, page, deleted=deleted)
+            experiment = require_experiment(store, client_id, experiment_id)
+            if page.sort == "id":
+                return store.observations.list(experiment_id, page, deleted=deleted)
+            # Sorts by values, parameters or tasks have no column: sort the history in memory.
+            history = store.observations.every(experiment_id, deleted=deleted)
+            return page_in_memory(history, observation_sort_key(experiment, page.sort), page)
 
     def delete(self, client_id: int, experiment_id: int, observation_id: int | None = None) -> None:
         with self._uow(write=True) as store:

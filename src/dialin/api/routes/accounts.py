@@ -12,7 +12,7 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 
 @router.get("/tokens/{token}")
 def fetch_token(token: str, caller: Caller, services: Svc) -> Response:
-    return reply(render_token(services.accounts.own_token(caller, token), None))
+    return reply(render_token(services.accounts.own_token(caller, token), caller.secret))
 
 
 @router.get("/clients/{client_id:int}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from dialin.api.deps import Body, Caller, Query, Svc, reply
+from dialin.services.observe import observation_sorts
 from dialin.wire import (
     merge_observation_patch,
     parse_bool,
@@ -39,9 +40,9 @@ def create_observations(experiment_id: int, body: Body, caller: Caller, services
 
 @router.get("/observations")
 def list_observations(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
-    page = parse_page_request(query, sorts=("id",))
-    deleted = bool(parse_bool("deleted", query.get("deleted"), default=False))
     experiment = services.experiments.definition_of(caller.client_id, experiment_id)
+    page = parse_page_request(query, sorts=observation_sorts(experiment))
+    deleted = bool(parse_bool("deleted", query.get("deleted"), default=False))
     found = services.observations.list(caller.client_id, experiment_id, page, deleted=deleted)
     data = [render_observation(o, experiment.definition) for o in found.items]
     return reply(render_page(data, found))

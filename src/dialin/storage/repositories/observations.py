@@ -82,9 +82,14 @@ class SqlObservationStore:
 
     def live(self, experiment_id: int) -> list[Observation]:
         """Every non-deleted observation, oldest first: the optimizer's history."""
+        return self.every(experiment_id, deleted=False)
+
+    def every(self, experiment_id: int, *, deleted: bool) -> list[Observation]:
         rows = self._s.scalars(
             select(ObservationRow)
-            .where(ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(False))
+            .where(
+                ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(deleted)
+            )
             .order_by(ObservationRow.id)
         )
         return [observation_from_row(r) for r in rows]
