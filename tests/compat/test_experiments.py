@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from sigopt import Connection
 
 from support.sigopt_client import first_page, raises_api_error
@@ -359,7 +360,9 @@ def test_delete_and_restore(experiment: Any, conn: Connection) -> None:
     assert conn.experiments(experiment.id).suggestions().create().state == "open"
 
 
-def test_runs_only_experiment_redirects_to_aiexperiment(conn: Connection, client_id: str) -> None:
+def test_runs_only_experiment_redirects_to_aiexperiment(
+    conn: Connection, client_id: str, http: httpx.Client
+) -> None:
     project = (
         conn.clients(client_id)
         .projects()
@@ -377,6 +380,9 @@ def test_runs_only_experiment_redirects_to_aiexperiment(conn: Connection, client
         )
     )
 
+    redirect = http.get(f"/v1/experiments/{ai.id}")
+    assert redirect.status_code == 301
+    assert redirect.headers["location"].endswith(f"/v1/aiexperiments/{ai.id}")
     fetched = conn.experiments(ai.id).fetch()
 
     assert fetched.id == ai.id
