@@ -7,17 +7,20 @@ chosen rows back into assignments.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Task
 from dialin.domain.observations import Observation
 from dialin.domain.parameters import Value
 from dialin.domain.suggestions import Suggestion
+from dialin.optimizer.bayes import choose_task, propose_bayes
 from dialin.optimizer.constraints import Polytope
 from dialin.optimizer.design import propose_design
 from dialin.optimizer.duplicates import Candidate, TakenPoints
@@ -69,14 +72,63 @@ def propose(
     ]
     taken = TakenPoints(space.from_assignments(history), history_tasks)
     rng = np.random.default_rng([seed & 0xFFFFFFFF, len(observations), len(pending), count])
-    chosen: list[Candidate]
+    chosen: list[Candidate] | None = None
     if definition.type == "random":
         chosen = propose_random(space, polytope, rng, task_names, taken, count)
     else:
-        chosen = propose_design(
-            space, polytope, seed & 0xFFFFFFFF, index, task_names, taken, count, rng
+        deadline = time.monotonic() + 0.85 * max(time_budget, 0.0)
+        chosen = _bayes_or_nothing(
+            space, polytope, observations, pending, count, rng, taken, deadline, cache
         )
+        done = chosen or []
+        if len(done) < count:
+            design_tasks = task_names
+            if definition.is_multitask:
+                design_tasks = [choose_task(definition, observations, index) or task_names[0]]
+            chosen = done + propose_design(
+                space,
+                polytope,
+                seed & 0xFFFFFFFF,
+                index + len(done),
+                design_tasks,
+                taken,
+                count - len(done),
+                rng,
+            )
+    assert chosen is not None
     return [_proposal(space, definition, row, task) for row, task in chosen]
+
+
+def _bayes_or_nothing(
+    space: SearchSpace,
+    polytope: Polytope,
+    observations: Sequence[Observation],
+    pending: Sequence[Suggestion],
+    count: int,
+    rng: np.random.Generator,
+    taken: TakenPoints,
+    deadline: float,
+    cache: dict[str, Any] | None,
+) -> list[Candidate] | None:
+    # A model failure must never cost the user a suggestion: the space-filling design, which
+    # needs no model, answers instead. Numerical warnings are expected on degenerate histories.
+    try:
+        # One BLAS thread: the matrices are small, and BLAS thread pools on a busy host cost
+        # more in spinning and hand-offs than they save (measured: 17x slower under load).
+        with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
+            return propose_bayes(
+                space,
+                polytope,
+                observations,
+                pending,
+                count,
+                rng,
+                taken,
+                deadline=deadline,
+                cache=cache,
+            )
+    except Exception:
+        return None
 
 
 def _task_name(task: Task | None) -> str | None:

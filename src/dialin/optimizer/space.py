@@ -180,6 +180,35 @@ class SearchSpace:
         """Position of a parameter in a raw row."""
         return self.n_conditionals + next(k for k, c in enumerate(self.columns) if c.name == name)
 
+    def perturb(self, rows: FloatArray, rng: np.random.Generator, scale: FloatArray) -> FloatArray:
+        """Local moves around ``rows``: each parameter changes with probability
+        ``min(1, 4 / P)`` (at least one per row), numeric ones by Gaussian steps of ``scale``
+        (one per row) times their range in model scale, discrete ones to a random value.
+        Parameters that a changed conditional activates get a uniform value."""
+        n = rows.shape[0]
+        out = rows.copy()
+        fresh = self.from_unit(rng.random((n, self.n_raw)), use_priors=False)
+        p = min(1.0, 4.0 / max(1, self.n_raw))
+        moved = rng.random((n, self.n_raw)) < p
+        moved[np.arange(n), rng.integers(0, self.n_raw, n)] = True
+        for i in range(self.n_conditionals):
+            out[moved[:, i], i] = fresh[moved[:, i], i]
+        for j, col in enumerate(self.columns):
+            k = self.n_conditionals + j
+            was_inactive = np.isnan(out[:, k])
+            out[was_inactive, k] = fresh[was_inactive, k]
+            m = moved[:, k] & ~was_inactive
+            if col.kind == "categorical" or col.grid is not None:
+                out[m, k] = fresh[m, k]
+                continue
+            v = out[m, k]
+            scaled = np.log(np.maximum(v, 1e-300)) if col.log else v
+            scaled = np.clip(
+                scaled + scale[m] * (col.hi - col.lo) * rng.standard_normal(v.size), col.lo, col.hi
+            )
+            out[m, k] = _snap(col, np.exp(scaled) if col.log else scaled)
+        return self.deactivate(out)
+
     def centre(self) -> FloatArray:
         """A raw row of default values where given, else the middle of each range."""
         row = np.empty(self.n_raw)

@@ -1,0 +1,290 @@
+"""The default strategy: a small space-filling design, then GP-based Bayesian optimization.
+
+Per call, over the history (features ``x``, see ``surrogate``):
+
+* fewer than ``initial_design_size`` points (observed + pending) or fewer than two usable
+  values: the Sobol design (``None`` here, the caller runs it);
+* one optimized metric: a warped GP on it; two: a warped GP on a ParEGO scalarisation with
+  fresh weights per proposal (see ``multiobjective``);
+* every thresholded metric gets an unwarped GP and a probability-of-feasibility term; failed
+  evaluations a success model (see ``score``, ``feasibility``);
+* pending suggestions, then each point chosen in the same batch, enter the models as kriging
+  believer fantasies (their posterior mean as if observed), so parallel workers get distinct
+  points;
+* multitask: the task is a feature; points are chosen for the full-cost task, evaluated on the
+  cheapest task early and on ever costlier ones as the budget is consumed (see ``choose_task``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dialin.domain.experiments import ExperimentDefinition
+from dialin.domain.metrics import Metric
+from dialin.domain.observations import Observation
+from dialin.domain.suggestions import Suggestion
+from dialin.optimizer.constraints import Polytope
+from dialin.optimizer.duplicates import Candidate, TakenPoints, point_key
+from dialin.optimizer.feasibility import SuccessModel
+from dialin.optimizer.gp import GaussianProcess
+from dialin.optimizer.maximize import ranked_candidates
+from dialin.optimizer.multiobjective import draw_weights, scalarise
+from dialin.optimizer.score import Score, ThresholdModel
+from dialin.optimizer.space import SearchSpace
+from dialin.optimizer.surrogate import (
+    History,
+    MetricModel,
+    encode_history,
+    fit_metric_model,
+    metric_values,
+    task_feature,
+)
+
+__all__ = ["choose_task", "initial_design_size", "propose_bayes"]
+
+FloatArray = NDArray[np.float64]
+
+_N_INCUMBENTS = 5
+_FULL_COST_FROM = 0.75
+
+
+def initial_design_size(space: SearchSpace) -> int:
+    return max(4, min(2 * len(space.columns), 10))
+
+
+def choose_task(
+    definition: ExperimentDefinition, observations: Sequence[Observation], index: int
+) -> str | None:
+    """Cheapest task first, costlier ones as the budget is consumed, the full-cost task in the
+    last quarter of the budget and for every sixth point, so best assignments exist early."""
+    if not definition.tasks:
+        return None
+    tasks = sorted(definition.tasks, key=lambda t: t.cost)
+    consumed = sum(1.0 if o.task is None else o.task.cost for o in observations)
+    budget = float(definition.budget or max(10, 2 * len(observations)))
+    fraction = consumed / budget
+    if fraction >= _FULL_COST_FROM or index % 6 == 5:
+        return tasks[-1].name
+    step = int(fraction / _FULL_COST_FROM * (len(tasks) - 1))
+    return tasks[min(step, len(tasks) - 2)].name
+
+
+@dataclass
+class _Models:
+    objective: MetricModel | None
+    objective_gp: GaussianProcess | None
+    thresholds: list[ThresholdModel]
+    incumbent: float | None
+    incumbent_rows: FloatArray
+
+
+def propose_bayes(
+    space: SearchSpace,
+    polytope: Polytope,
+    observations: Sequence[Observation],
+    pending: Sequence[Suggestion],
+    count: int,
+    rng: np.random.Generator,
+    taken: TakenPoints,
+    *,
+    deadline: float,
+    cache: MutableMapping[str, Any] | None,
+) -> list[Candidate] | None:
+    definition = space.definition
+    if len(observations) + len(pending) < initial_design_size(space):
+        return None
+    # batch members reuse the objective fit through the cache even when the caller keeps none
+    cache = {} if cache is None else cache
+    history = encode_history(space, observations)
+    optimized = sorted(definition.optimized_metrics, key=lambda m: m.name or "")
+    thresholded = [
+        m for m in definition.metrics if m.threshold is not None and m.strategy != "store"
+    ]
+    signed = (
+        np.column_stack([metric_values(observations, m.name, m.sign)[0] for m in optimized])
+        if optimized
+        else None
+    )
+    pending_x = _pending_features(space, pending)
+    threshold_models = _threshold_models(history, observations, thresholded, cache, rng, deadline)
+    if threshold_models is None:
+        return None
+    success = None
+    chosen: list[Candidate] = []
+    for k in range(count):
+        models = _objective_models(
+            definition,
+            history,
+            observations,
+            optimized,
+            signed,
+            threshold_models,
+            cache,
+            rng,
+            deadline,
+        )
+        if models is None:
+            return chosen or None
+        if history.failed.any():
+            ell = (
+                models.objective_gp.ell
+                if models.objective_gp is not None
+                else np.full(history.x.shape[1], 0.3)
+            )
+            success = SuccessModel(history.x, (~history.failed).astype(np.float64), ell)
+        fantasies = (
+            np.vstack([pending_x, *(_features(space, row, task) for row, task in chosen)])
+            if (pending_x.size or chosen)
+            else pending_x
+        )
+        objective_gp = models.objective_gp
+        thresholds = models.thresholds
+        if fantasies.shape[0]:
+            objective_gp = None if objective_gp is None else _believe(objective_gp, fantasies)
+            thresholds = [
+                ThresholdModel(_believe(t.gp, fantasies), t.threshold) for t in thresholds
+            ]
+        score = Score(objective_gp, models.incumbent, thresholds, success, definition.is_multitask)
+        cands, _ = ranked_candidates(
+            score,
+            space,
+            polytope,
+            rng,
+            models.incumbent_rows,
+            n_random=min(2048, 512 + 32 * space.n_features),
+            n_local=512 if models.incumbent_rows.shape[0] else 0,
+            deadline=deadline,
+        )
+        task = choose_task(definition, observations, len(observations) + len(pending) + k)
+        pick = next((row for row in cands if point_key(row, task) not in taken), None)
+        if pick is None:
+            break
+        taken.add(point_key(pick, task))
+        chosen.append((pick, task))
+    return chosen
+
+
+def _features(space: SearchSpace, row: FloatArray, task: str | None) -> FloatArray:
+    z = space.features(row[None, :])
+    if not space.definition.is_multitask:
+        return z
+    chosen = space.definition.task(task) if task is not None else None
+    t = task_feature(space.definition, 1.0 if chosen is None else chosen.cost)
+    return np.hstack([z, np.full((1, 1), t)])
+
+
+def _pending_features(space: SearchSpace, pending: Sequence[Suggestion]) -> FloatArray:
+    if not pending:
+        width = space.n_features + (1 if space.definition.is_multitask else 0)
+        return np.zeros((0, width))
+    z = space.features(space.from_assignments([s.assignments for s in pending]))
+    if space.definition.is_multitask:
+        t = [
+            task_feature(space.definition, 1.0 if s.task is None else s.task.cost) for s in pending
+        ]
+        z = np.hstack([z, np.array(t)[:, None]])
+    return z
+
+
+def _believe(gp: GaussianProcess, x: FloatArray) -> GaussianProcess:
+    mean, _ = gp.predict(x)
+    return gp.condition_on(x, mean)
+
+
+def _threshold_models(
+    history: History,
+    observations: Sequence[Observation],
+    metrics: Sequence[Metric],
+    cache: MutableMapping[str, Any] | None,
+    rng: np.random.Generator,
+    deadline: float,
+) -> list[ThresholdModel] | None:
+    models = []
+    for m in metrics:
+        values, sds = metric_values(observations, m.name, m.sign)
+        fitted = fit_metric_model(
+            history.x,
+            values,
+            sds,
+            warp=False,
+            slot=f"threshold:{m.name}",
+            cache=cache,
+            rng=rng,
+            deadline=deadline,
+        )
+        if fitted is None:
+            return None
+        assert m.threshold is not None
+        models.append(ThresholdModel(fitted.gp, fitted.to_model_units(m.sign * m.threshold)))
+    return models
+
+
+def _meets_thresholds(
+    definition: ExperimentDefinition, observations: Sequence[Observation]
+) -> NDArray[np.bool_]:
+    thresholded = [
+        m for m in definition.metrics if m.threshold is not None and m.strategy != "store"
+    ]
+    ok = []
+    for o in observations:
+        values = [o.value_of(m.name) for m in thresholded]
+        ok.append(
+            not o.failed
+            and all(
+                v is not None and m.satisfies_threshold(v.value)
+                for m, v in zip(thresholded, values, strict=True)
+            )
+        )
+    return np.array(ok, dtype=bool)
+
+
+def _objective_models(
+    definition: ExperimentDefinition,
+    history: History,
+    observations: Sequence[Observation],
+    optimized: Sequence[Metric],
+    signed: FloatArray | None,
+    thresholds: list[ThresholdModel],
+    cache: MutableMapping[str, Any] | None,
+    rng: np.random.Generator,
+    deadline: float,
+) -> _Models | None:
+    no_rows = np.zeros((0, history.rows.shape[1]))
+    if signed is None:
+        return _Models(None, None, thresholds, None, no_rows) if thresholds else None
+    if signed.shape[1] == 1:
+        values, slot = signed[:, 0], "objective"
+        sds = metric_values(observations, optimized[0].name, 1.0)[1]
+    else:
+        values, slot = scalarise(signed, draw_weights(rng)), "parego"
+        sds = np.zeros(len(values))
+    model = fit_metric_model(
+        history.x, values, sds, warp=True, slot=slot, cache=cache, rng=rng, deadline=deadline
+    )
+    if model is None:
+        return _Models(None, None, thresholds, None, no_rows) if thresholds else None
+    y_by_row = np.full(len(observations), -np.inf)
+    y_by_row[model.rows] = model.y
+    eligible = (
+        _meets_thresholds(definition, observations) & history.full_cost & np.isfinite(y_by_row)
+    )
+    incumbent = None
+    if eligible.any():
+        incumbent = float(np.max(y_by_row[eligible]))
+    elif definition.is_multitask:
+        # nothing at full cost yet: the best full-cost value the model expects at a seen point
+        x_full = history.x[model.rows].copy()
+        x_full[:, -1] = 1.0
+        incumbent = float(np.max(model.gp.predict(x_full)[0]))
+    ranked = np.argsort(-np.where(eligible, y_by_row, -np.inf), kind="stable")[:_N_INCUMBENTS]
+    if eligible.any():
+        ranked = ranked[eligible[ranked]]
+    else:
+        ranked = np.argsort(-y_by_row, kind="stable")[:_N_INCUMBENTS]
+        ranked = ranked[np.isfinite(y_by_row[ranked])]
+    return _Models(model, model.gp, thresholds, incumbent, history.rows[ranked])
