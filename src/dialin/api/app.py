@@ -10,7 +10,14 @@ from fastapi import FastAPI
 
 from dialin import __version__
 from dialin.api.errors import install_error_handlers
-from dialin.api.routes import accounts, experiments, observations, projects, suggestions
+from dialin.api.routes import (
+    accounts,
+    aiexperiments,
+    experiments,
+    observations,
+    projects,
+    suggestions,
+)
 from dialin.api.transport import SigOptTransport
 from dialin.services.container import Services
 from dialin.settings import Settings
@@ -46,7 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = Services.build(SqlUnitOfWork(database), _clock)
     app.state.database = database
     install_error_handlers(app)
-    routers = [m.router for m in (accounts, projects, experiments, suggestions, observations)]
+    routers = [
+        m.router
+        for m in (accounts, projects, experiments, aiexperiments, suggestions, observations)
+    ]
     for router in routers:
         app.include_router(router)
     # Every route with its verbs, for 405 answers that list all of a path's methods.

@@ -11,7 +11,7 @@ from dialin.domain.drafts import ExperimentDraft, ExperimentPatch
 from dialin.domain.experiments import Experiment
 from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest
-from dialin.domain.progress import ObservationProgress
+from dialin.domain.progress import ObservationProgress, RunProgress
 from dialin.domain.rules import apply_experiment_patch
 from dialin.domain.scoring import score
 from dialin.domain.stopping import stopping_reasons
@@ -25,7 +25,16 @@ __all__ = ["ExperimentService", "ExperimentView", "require_experiment"]
 @dataclass(frozen=True)
 class ExperimentView:
     experiment: Experiment
-    progress: ObservationProgress
+    progress: ObservationProgress | RunProgress
+
+
+def progress_of(store: Store, experiment: Experiment) -> ObservationProgress | RunProgress:
+    if experiment.runs_only:
+        # Training runs are not stored yet: an AI experiment has none to count.
+        return RunProgress(
+            finished_run_count=0, active_run_count=0, budget=experiment.definition.budget
+        )
+    return store.experiments.progress(experiment)
 
 
 def require_experiment(
@@ -53,14 +62,21 @@ class ExperimentService:
     def create(self, client_id: int, draft: ExperimentDraft) -> ExperimentView:
         with self._uow(write=True) as store:
             if draft.project is not None and store.projects.get(client_id, draft.project) is None:
+                if draft.runs_only:
+                    raise NotFound()
                 raise InvalidField("project", f"Unknown project ID: {draft.project}")
             experiment = store.experiments.add(client_id, draft, self._clock())
-            return ExperimentView(experiment, store.experiments.progress(experiment))
+            return ExperimentView(experiment, progress_of(store, experiment))
 
-    def get(self, client_id: int, experiment_id: int) -> ExperimentView:
+    def get(
+        self, client_id: int, experiment_id: int, *, runs_only: bool | None = None
+    ) -> ExperimentView:
+        """``runs_only``: the kind the caller's route serves; the other kind is not found."""
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
-            return ExperimentView(experiment, store.experiments.progress(experiment))
+            if runs_only is not None and experiment.runs_only != runs_only:
+                raise NotFound()
+            return ExperimentView(experiment, progress_of(store, experiment))
 
     def definition_of(self, client_id: int, experiment_id: int) -> Experiment:
         with self._uow(write=False) as store:
@@ -80,7 +96,7 @@ class ExperimentService:
             found = store.experiments.list(
                 client_id, page, state=state, search=search, runs_only=runs_only, project=project
             )
-            views = [ExperimentView(e, store.experiments.progress(e)) for e in found.items]
+            views = [ExperimentView(e, progress_of(store, e)) for e in found.items]
             return Page(items=views, count=found.count, before=found.before, after=found.after)
 
     def update(self, client_id: int, experiment_id: int, patch: ExperimentPatch) -> ExperimentView:
@@ -98,7 +114,7 @@ class ExperimentService:
                 store.observations.rescore(
                     experiment.id, {o.id: score(changed.definition, o) for o in history}
                 )
-            return ExperimentView(changed, store.experiments.progress(changed))
+            return ExperimentView(changed, progress_of(store, changed))
 
     def delete(self, client_id: int, experiment_id: int, *, include_runs: bool = False) -> None:
         with self._uow(write=True) as store:

@@ -41,7 +41,12 @@ def _create(caller: Principal, services: Services, body: dict[str, object]) -> R
 
 
 def list_experiments_of(
-    caller: Principal, services: Services, query: dict[str, str], *, project: str | None = None
+    caller: Principal,
+    services: Services,
+    query: dict[str, str],
+    *,
+    project: str | None = None,
+    runs_only: bool | None = None,
 ) -> Response:
     page = parse_page_request(query, sorts=("id", "recent"), default_sort="id")
     state = query.get("state", "active")
@@ -53,7 +58,7 @@ def list_experiments_of(
         page,
         state=cast(Literal["active", "deleted", "all"], state),
         search=query.get("search") or None,
-        runs_only=None if include_ai else False,
+        runs_only=runs_only if runs_only is not None else (None if include_ai else False),
         project=project,
     )
     return reply(render_page([_render(v) for v in found.items], found))
