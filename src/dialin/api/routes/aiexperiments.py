@@ -24,7 +24,7 @@ def _render(view: ExperimentView) -> dict[str, object]:
     return render_experiment(view.experiment, view.progress)
 
 
-@router.post("/clients/{client_id:int}/projects/{project_id}/aiexperiments")
+@router.post("/clients/{client_id:id}/projects/{project_id}/aiexperiments")
 def create_aiexperiment(
     client_id: int, project_id: str, body: Body, caller: Caller, services: Svc
 ) -> Response:
@@ -34,7 +34,7 @@ def create_aiexperiment(
     return reply(_render(services.experiments.create(caller.client_id, draft)))
 
 
-@router.get("/clients/{client_id:int}/projects/{project_id}/aiexperiments")
+@router.get("/clients/{client_id:id}/projects/{project_id}/aiexperiments")
 def list_project_aiexperiments(
     client_id: int, project_id: str, query: Query, caller: Caller, services: Svc
 ) -> Response:
@@ -49,19 +49,19 @@ def list_aiexperiments(query: Query, caller: Caller, services: Svc) -> Response:
     return list_experiments_of(caller, services, query, runs_only=True)
 
 
-@router.get("/aiexperiments/{experiment_id:int}")
+@router.get("/aiexperiments/{experiment_id:id}")
 def fetch_aiexperiment(experiment_id: int, caller: Caller, services: Svc) -> Response:
     return reply(_render(services.experiments.get(caller.client_id, experiment_id, runs_only=True)))
 
 
-@router.put("/aiexperiments/{experiment_id:int}")
+@router.put("/aiexperiments/{experiment_id:id}")
 def update_aiexperiment(experiment_id: int, body: Body, caller: Caller, services: Svc) -> Response:
     services.experiments.get(caller.client_id, experiment_id, runs_only=True)
     patch = parse_experiment_update(body, ai=True)
     return reply(_render(services.experiments.update(caller.client_id, experiment_id, patch)))
 
 
-@router.delete("/aiexperiments/{experiment_id:int}")
+@router.delete("/aiexperiments/{experiment_id:id}")
 def delete_aiexperiment(
     experiment_id: int, query: Query, caller: Caller, services: Svc
 ) -> Response:

@@ -69,7 +69,7 @@ def create_experiment(body: Body, caller: Caller, services: Svc) -> Response:
     return _create(caller, services, body)
 
 
-@router.post("/clients/{client_id:int}/experiments")
+@router.post("/clients/{client_id:id}/experiments")
 def create_client_experiment(client_id: int, body: Body, caller: Caller, services: Svc) -> Response:
     if client_id != caller.client_id:
         raise NotFound()
@@ -81,7 +81,7 @@ def list_experiments(query: Query, caller: Caller, services: Svc) -> Response:
     return list_experiments_of(caller, services, query)
 
 
-@router.get("/clients/{client_id:int}/experiments")
+@router.get("/clients/{client_id:id}/experiments")
 def list_client_experiments(
     client_id: int, query: Query, caller: Caller, services: Svc
 ) -> Response:
@@ -90,7 +90,7 @@ def list_client_experiments(
     return list_experiments_of(caller, services, query)
 
 
-@router.get("/experiments/{experiment_id:int}")
+@router.get("/experiments/{experiment_id:id}")
 def fetch_experiment(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
     view = services.experiments.get(caller.client_id, experiment_id)
     if view.experiment.runs_only:
@@ -98,38 +98,38 @@ def fetch_experiment(experiment_id: int, query: Query, caller: Caller, services:
     return reply(select_fields(_render(view), query.get("fields")))
 
 
-@router.put("/experiments/{experiment_id:int}")
+@router.put("/experiments/{experiment_id:id}")
 def update_experiment(experiment_id: int, body: Body, caller: Caller, services: Svc) -> Response:
     patch = parse_experiment_update(body, ai=False)
     return reply(_render(services.experiments.update(caller.client_id, experiment_id, patch)))
 
 
-@router.delete("/experiments/{experiment_id:int}")
+@router.delete("/experiments/{experiment_id:id}")
 def delete_experiment(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
     include_runs = parse_bool("include_runs", query.get("include_runs"), default=False)
     services.experiments.delete(caller.client_id, experiment_id, include_runs=bool(include_runs))
     return reply({})
 
 
-@router.get("/experiments/{experiment_id:int}/best_assignments")
+@router.get("/experiments/{experiment_id:id}/best_assignments")
 def best_assignments(experiment_id: int, caller: Caller, services: Svc) -> Response:
     experiment, best = services.experiments.best_assignments(caller.client_id, experiment_id)
     return reply(render_list([render_best_assignments(o, experiment.definition) for o in best]))
 
 
-@router.get("/experiments/{experiment_id:int}/stopping_criteria")
+@router.get("/experiments/{experiment_id:id}/stopping_criteria")
 def stopping_criteria(experiment_id: int, caller: Caller, services: Svc) -> Response:
     reasons = services.experiments.stopping_criteria(caller.client_id, experiment_id)
     return reply(render_stopping_criteria(bool(reasons), reasons))
 
 
-@router.get("/experiments/{experiment_id:int}/metric_importances")
+@router.get("/experiments/{experiment_id:id}/metric_importances")
 def metric_importances(experiment_id: int, caller: Caller, services: Svc) -> Response:
     found = services.experiments.importances(caller.client_id, experiment_id)
     return reply(render_list([render_metric_importances(m, i) for m, i in found]))
 
 
-@router.get("/experiments/{experiment_id:int}/importances")
+@router.get("/experiments/{experiment_id:id}/importances")
 def importances(experiment_id: int, caller: Caller, services: Svc) -> Response:
     found = services.experiments.importances(caller.client_id, experiment_id)
     # The client's `importances` resource: the first metric's importances.

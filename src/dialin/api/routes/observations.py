@@ -18,7 +18,7 @@ from dialin.wire import (
     render_page,
 )
 
-router = APIRouter(prefix="/v1/experiments/{experiment_id:int}", tags=["observations"])
+router = APIRouter(prefix="/v1/experiments/{experiment_id:id}", tags=["observations"])
 
 
 @router.post("/observations")
@@ -54,7 +54,7 @@ def delete_observations(experiment_id: int, caller: Caller, services: Svc) -> Re
     return reply({})
 
 
-@router.get("/observations/{observation_id:int}")
+@router.get("/observations/{observation_id:id}")
 def fetch_observation(
     experiment_id: int, observation_id: int, caller: Caller, services: Svc
 ) -> Response:
@@ -63,7 +63,7 @@ def fetch_observation(
     return reply(render_observation(observation, experiment.definition))
 
 
-@router.put("/observations/{observation_id:int}")
+@router.put("/observations/{observation_id:id}")
 def update_observation(
     experiment_id: int, observation_id: int, body: Body, caller: Caller, services: Svc
 ) -> Response:
@@ -77,7 +77,7 @@ def update_observation(
     return reply(render_observation(observation, experiment.definition))
 
 
-@router.delete("/observations/{observation_id:int}")
+@router.delete("/observations/{observation_id:id}")
 def delete_observation(
     experiment_id: int, observation_id: int, caller: Caller, services: Svc
 ) -> Response:

@@ -17,7 +17,7 @@ from dialin.wire import (
     render_project,
 )
 
-router = APIRouter(prefix="/v1/clients/{client_id:int}/projects", tags=["projects"])
+router = APIRouter(prefix="/v1/clients/{client_id:id}/projects", tags=["projects"])
 
 
 def _own(caller: Principal, client_id: int) -> None:

@@ -18,7 +18,7 @@ from dialin.wire import (
     render_suggestion,
 )
 
-router = APIRouter(prefix="/v1/experiments/{experiment_id:int}", tags=["suggestions"])
+router = APIRouter(prefix="/v1/experiments/{experiment_id:id}", tags=["suggestions"])
 
 
 @router.post("/suggestions")
@@ -50,7 +50,7 @@ def delete_suggestions(experiment_id: int, query: Query, caller: Caller, service
     return reply({})
 
 
-@router.get("/suggestions/{suggestion_id:int}")
+@router.get("/suggestions/{suggestion_id:id}")
 def fetch_suggestion(
     experiment_id: int, suggestion_id: int, caller: Caller, services: Svc
 ) -> Response:
@@ -59,7 +59,7 @@ def fetch_suggestion(
     return reply(render_suggestion(suggestion, experiment.definition))
 
 
-@router.put("/suggestions/{suggestion_id:int}")
+@router.put("/suggestions/{suggestion_id:id}")
 def update_suggestion(
     experiment_id: int, suggestion_id: int, body: Body, caller: Caller, services: Svc
 ) -> Response:
@@ -71,7 +71,7 @@ def update_suggestion(
     return reply(render_suggestion(suggestion, experiment.definition))
 
 
-@router.delete("/suggestions/{suggestion_id:int}")
+@router.delete("/suggestions/{suggestion_id:id}")
 def delete_suggestion(
     experiment_id: int, suggestion_id: int, caller: Caller, services: Svc
 ) -> Response:
@@ -100,7 +100,7 @@ def list_queued_suggestions(
     return reply(render_page(data, found))
 
 
-@router.get("/queued_suggestions/{queued_id:int}")
+@router.get("/queued_suggestions/{queued_id:id}")
 def fetch_queued_suggestion(
     experiment_id: int, queued_id: int, caller: Caller, services: Svc
 ) -> Response:
@@ -109,7 +109,7 @@ def fetch_queued_suggestion(
     return reply(render_queued_suggestion(queued, experiment.definition))
 
 
-@router.delete("/queued_suggestions/{queued_id:int}")
+@router.delete("/queued_suggestions/{queued_id:id}")
 def delete_queued_suggestion(
     experiment_id: int, queued_id: int, caller: Caller, services: Svc
 ) -> Response:
