@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 11:40:05.598116
+Create Date: 2026-12-01 12:02:34.761409
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def upgrade() -> None:
             "experiment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("assignments", sa.JSON(), nullable=False),
-        sa.Column("task", sa.String(length=200), nullable=True),
+        sa.Column("task", sa.JSON(), nullable=True),
         sa.Column("created", sa.BigInteger(), nullable=False),
         sa.Column("consumed", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -155,7 +155,7 @@ def upgrade() -> None:
             "experiment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("assignments", sa.JSON(), nullable=False),
-        sa.Column("task", sa.String(length=200), nullable=True),
+        sa.Column("task", sa.JSON(), nullable=True),
         sa.Column("metadata", sa.JSON(), nullable=True),
         sa.Column("closed", sa.Boolean(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
@@ -189,7 +189,7 @@ def upgrade() -> None:
         sa.Column("assignments", sa.JSON(), nullable=False),
         sa.Column("values", sa.JSON(), nullable=False),
         sa.Column("failed", sa.Boolean(), nullable=False),
-        sa.Column("task", sa.String(length=200), nullable=True),
+        sa.Column("task", sa.JSON(), nullable=True),
         sa.Column("metadata", sa.JSON(), nullable=True),
         sa.Column("created", sa.BigInteger(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
