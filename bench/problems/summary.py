@@ -1,0 +1,79 @@
+"""The summary across problems, from dialin's point of view: ranks, wins, and two ratios."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from problems.scoring import ProblemScore, geometric_mean, has_regret, mean_ranks
+
+__all__ = ["summarize"]
+
+SUBJECT = "dialin"
+PARALLEL = "dialin_parallel"
+# Sequential peers ranked against each other; the parallel variant is compared to dialin only.
+RANKED_EXCLUDES = (PARALLEL,)
+
+
+def summarize(
+    scores: Sequence[ProblemScore], peers: Sequence[str], budgets: Sequence[int]
+) -> dict[str, Any]:
+    ranked = [p for p in peers if p not in RANKED_EXCLUDES]
+    summary: dict[str, Any] = {"mean_rank": {b: mean_ranks(scores, ranked, b) for b in budgets}}
+    if SUBJECT not in peers:
+        return summary
+    summary["dialin_wins"] = {
+        peer: {b: _head_to_head(scores, SUBJECT, peer, b) for b in budgets}
+        for peer in ranked
+        if peer != SUBJECT
+    }
+    if "tpe" in peers:
+        summary["dialin_beats_tpe_share"] = {
+            b: _share_won(summary["dialin_wins"]["tpe"][b]) for b in budgets if b in (40, 80)
+        }
+    if "sigoptlite" in peers:
+        summary["geomean_regret_vs_sigoptlite"] = {
+            b: _geomeans(scores, (SUBJECT, "sigoptlite"), b) for b in budgets if b in (20, 40)
+        }
+    if PARALLEL in peers:
+        summary["parallel_vs_sequential"] = {b: _parallel_loss(scores, b) for b in budgets}
+    return summary
+
+
+def _both(scores: Sequence[ProblemScore], peers: Sequence[str], budget: int) -> list[ProblemScore]:
+    return [s for s in scores if all(has_regret(s, p, budget) for p in peers)]
+
+
+def _head_to_head(
+    scores: Sequence[ProblemScore], peer: str, other: str, budget: int
+) -> dict[str, int]:
+    counts = {"wins": 0, "ties": 0, "losses": 0}
+    for score in _both(scores, (peer, other), budget):
+        mine, theirs = score.median_regret[peer][budget], score.median_regret[other][budget]
+        counts["wins" if mine < theirs else "ties" if mine == theirs else "losses"] += 1
+    return counts
+
+
+def _share_won(counts: dict[str, int]) -> float | None:
+    total = sum(counts.values())
+    return counts["wins"] / total if total else None
+
+
+def _geomeans(scores: Sequence[ProblemScore], peers: Sequence[str], budget: int) -> dict[str, Any]:
+    common = _both(scores, peers, budget)
+    means: dict[str, Any] = {
+        p: geometric_mean([s.median_regret[p][budget] for s in common]) for p in peers
+    }
+    means["problems"] = len(common)
+    return means
+
+
+def _parallel_loss(scores: Sequence[ProblemScore], budget: int) -> dict[str, Any]:
+    """How much four asynchronous workers cost against one: a ratio above 1 is a loss."""
+    means = _geomeans(scores, (SUBJECT, PARALLEL), budget)
+    common = _both(scores, (SUBJECT, PARALLEL), budget)
+    means["ratio"] = means[PARALLEL] / means[SUBJECT] if common else None
+    means["parallel_worse_on"] = sum(
+        s.median_regret[PARALLEL][budget] > s.median_regret[SUBJECT][budget] for s in common
+    )
+    return means
