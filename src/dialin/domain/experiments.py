@@ -24,7 +24,7 @@ Metadata: TypeAlias = Mapping[str, float | int | str]
 
 @dataclass(frozen=True)
 class ExperimentDefinition:
-    """Everything that shapes suggestions. ``parameters`` holds every parameter, deleted ones too."""
+    """Everything that shapes suggestions; ``parameters`` holds deleted parameters too."""
 
     type: ExperimentType
     parameters: tuple[Parameter, ...]
