@@ -24,6 +24,7 @@ from dialin.domain.parameters import (
 )
 from dialin.domain.suggestions import Suggestion
 from dialin.optimizer import Proposal
+from dialin.optimizer.validity import is_valid
 
 
 @st.composite
@@ -120,6 +121,23 @@ def definitions(
     )
 
 
+def discrete_size(definition: ExperimentDefinition) -> int | None:
+    """How many distinct points the space has, None when it has a continuous parameter."""
+    size = 1
+    for p in definition.active_parameters:
+        if p.type == "categorical":
+            size *= len(p.active_values)
+        elif p.grid is not None:
+            size *= len(p.grid)
+        elif p.type == "int" and p.bounds is not None:
+            size *= int(p.bounds.max - p.bounds.min) + 1
+        else:
+            return None
+    for c in definition.conditionals:
+        size *= len(c.values)
+    return size * max(1, len(definition.tasks))
+
+
 def check_valid(definition: ExperimentDefinition, proposal: Proposal) -> None:
     """Raises AssertionError unless the proposal is a valid point of the experiment."""
     a: Mapping[str, Value] = proposal.assignments
@@ -147,13 +165,12 @@ def check_valid(definition: ExperimentDefinition, proposal: Proposal) -> None:
                 math.isclose(v, g, rel_tol=1e-12) for g in p.grid if isinstance(g, float | int)
             ), (p.name, v)
         assert p.bounds is not None
-        assert (
-            p.bounds.min - 1e-9 * abs(p.bounds.min) <= v <= p.bounds.max + 1e-9 * abs(p.bounds.max)
-        ), (p.name, v)
+        assert p.bounds.min <= v <= p.bounds.max, (p.name, v)
         if p.is_log:
             assert v > 0
     for constraint in definition.linear_constraints:
         assert constraint.holds(a), (constraint, a)
+    assert is_valid(definition, a)
     if definition.tasks:
         assert proposal.task in definition.tasks
     else:

@@ -18,7 +18,8 @@ PointKey = tuple[object, ...]
 
 
 def point_key(row: NDArray[np.float64], task: str | None = None) -> PointKey:
-    return (*("-" if math.isnan(v) else f"{v:.12g}" for v in row.tolist()), task)
+    # "+ 0.0" turns -0.0 (an int rounded up from -0.4) into 0.0, so both have one key
+    return (*("-" if math.isnan(v) else f"{v + 0.0:.12g}" for v in row.tolist()), task)
 
 
 class TakenPoints:

@@ -186,7 +186,10 @@ def fit_gp(
     bounds = [_LOG_ELL_BOUNDS] * d + [_LOG_S2_BOUNDS, _LOG_NOISE_BOUNDS]
     lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
     mode = np.concatenate(
-        [np.full(d, mu - sd * sd), [_LOG_S2_PRIOR[0], _LOG_NOISE_PRIOR[0] - _LOG_NOISE_PRIOR[1] ** 2]]
+        [
+            np.full(d, mu - sd * sd),
+            [_LOG_S2_PRIOR[0], _LOG_NOISE_PRIOR[0] - _LOG_NOISE_PRIOR[1] ** 2],
+        ]
     )
     starts = [mode]
     if warm_start is not None and warm_start.shape == mode.shape:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Task
@@ -27,6 +26,7 @@ from dialin.optimizer.duplicates import Candidate, TakenPoints
 from dialin.optimizer.grid import grid_rows
 from dialin.optimizer.random import propose_random
 from dialin.optimizer.space import SearchSpace
+from dialin.optimizer.validity import is_valid
 
 __all__ = ["Proposal", "propose"]
 
@@ -80,7 +80,8 @@ def propose(
         chosen = _bayes_or_nothing(
             space, polytope, observations, pending, count, rng, taken, deadline, cache
         )
-        done = chosen or []
+        # a model-chosen point that is somehow invalid is replaced by a design point
+        done = [c for c in chosen or [] if is_valid(definition, space.to_assignments(c[0]))]
         if len(done) < count:
             design_tasks = task_names
             if definition.is_multitask:
@@ -113,9 +114,7 @@ def _bayes_or_nothing(
     # A model failure must never cost the user a suggestion: the space-filling design, which
     # needs no model, answers instead. Numerical warnings are expected on degenerate histories.
     try:
-        # One BLAS thread: the matrices are small, and BLAS thread pools on a busy host cost
-        # more in spinning and hand-offs than they save (measured: 17x slower under load).
-        with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
             return propose_bayes(
                 space,
                 polytope,

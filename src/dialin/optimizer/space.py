@@ -47,6 +47,8 @@ class Column:
     prior: Prior | None
     # conditional index -> allowed value indices
     conditions: tuple[tuple[int, frozenset[int]], ...]
+    # bounds in natural scale: exp(log(max)) may exceed max by an ulp, so results are clipped
+    natural: tuple[float, float] = (0.0, 1.0)
 
     @property
     def n_features(self) -> int:
@@ -116,8 +118,11 @@ class SearchSpace:
 
     # --- unit samples -> raw rows ---------------------------------------------------------------
 
-    def from_unit(self, unit: FloatArray, *, use_priors: bool) -> FloatArray:
-        """Raw rows for unit samples of shape ``(n, n_raw)``: uniform in, uniform (or prior) out."""
+    def from_unit(
+        self, unit: FloatArray, *, use_priors: bool, deactivate: bool = True
+    ) -> FloatArray:
+        """Raw rows for unit samples of shape ``(n, n_raw)``: uniform in, uniform (or prior) out.
+        With ``deactivate=False`` every parameter keeps a value, active or not."""
         u = np.clip(unit, 0.0, np.nextafter(1.0, 0.0))
         rows = np.empty_like(u)
         for i, (_, values) in enumerate(self.conditionals):
@@ -126,7 +131,7 @@ class SearchSpace:
             rows[:, self.n_conditionals + j] = _from_unit(
                 col, u[:, self.n_conditionals + j], use_priors
             )
-        return self.deactivate(rows)
+        return self.deactivate(rows) if deactivate else rows
 
     # --- raw rows <-> features -----------------------------------------------------------------
 
@@ -160,7 +165,7 @@ class SearchSpace:
                 )
                 continue
             scaled = col.lo + np.clip(z[:, off], 0.0, 1.0) * (col.hi - col.lo)
-            v = np.exp(scaled) if col.log else scaled
+            v = np.clip(np.exp(scaled), *col.natural) if col.log else scaled
             rows[:, self.n_conditionals + j] = _snap(col, v)
         return self.deactivate(rows)
 
@@ -187,7 +192,7 @@ class SearchSpace:
         Parameters that a changed conditional activates get a uniform value."""
         n = rows.shape[0]
         out = rows.copy()
-        fresh = self.from_unit(rng.random((n, self.n_raw)), use_priors=False)
+        fresh = self.from_unit(rng.random((n, self.n_raw)), use_priors=False, deactivate=False)
         p = min(1.0, 4.0 / max(1, self.n_raw))
         moved = rng.random((n, self.n_raw)) < p
         moved[np.arange(n), rng.integers(0, self.n_raw, n)] = True
@@ -206,7 +211,7 @@ class SearchSpace:
             scaled = np.clip(
                 scaled + scale[m] * (col.hi - col.lo) * rng.standard_normal(v.size), col.lo, col.hi
             )
-            out[m, k] = _snap(col, np.exp(scaled) if col.log else scaled)
+            out[m, k] = _snap(col, np.clip(np.exp(scaled), *col.natural) if col.log else scaled)
         return self.deactivate(out)
 
     def centre(self) -> FloatArray:
@@ -261,10 +266,11 @@ def _column(
     log = p.is_log and lo > 0
     if grid is None and grid_everywhere:
         grid = _fallback_grid(p.type, lo, hi, log)
+    natural = (lo, hi)
     if log:
         lo, hi = math.log(lo), math.log(hi)
     prior = None if (grid is not None or log) else p.prior
-    return Column(p.name, p.type, lo, hi, log, (), grid, prior, conditions)
+    return Column(p.name, p.type, lo, hi, log, (), grid, prior, conditions, natural)
 
 
 def _fallback_grid(kind: str, lo: float, hi: float, log: bool) -> tuple[float, ...]:
@@ -300,7 +306,7 @@ def _from_unit(col: Column, u: FloatArray, use_priors: bool) -> FloatArray:
     if col.kind == "int":
         return np.minimum(np.floor(col.lo + u * (col.hi - col.lo + 1)), col.hi)
     if col.log:
-        return np.exp(col.lo + u * (col.hi - col.lo))
+        return np.clip(np.exp(col.lo + u * (col.hi - col.lo)), *col.natural)
     if use_priors and col.prior is not None:
         return _through_prior(col.prior, col.lo, col.hi, u)
     return col.lo + u * (col.hi - col.lo)
@@ -328,7 +334,7 @@ def _snap(col: Column, v: FloatArray) -> FloatArray:
         nearest: FloatArray = grid[np.argmin(np.abs(target[:, None] - key[None, :]), axis=1)]
         return nearest
     if col.kind == "int":
-        lo, hi = (math.exp(col.lo), math.exp(col.hi)) if col.log else (col.lo, col.hi)
+        lo, hi = col.natural
         return np.clip(np.round(v), math.ceil(lo - 1e-9), math.floor(hi + 1e-9))
     return v
 

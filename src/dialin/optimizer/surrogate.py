@@ -116,11 +116,9 @@ def fit_metric_model(
     if warp:
         warped = warp_outputs(v)
         y, sd_scale = warped.y, warped.stddev_scale
-        offset, scale = float(np.mean(v)), float(np.std(v)) or 1.0
+        offset, scale = _location_scale(v)
     else:
-        offset, scale = float(np.mean(v)), float(np.std(v))
-        if not math.isfinite(scale) or scale <= 1e-12 * max(1.0, abs(offset)):
-            scale = 1.0
+        offset, scale = _location_scale(v)
         y, sd_scale = (v - offset) / scale, 1.0 / scale
     extra = (stddevs[usable] * sd_scale) ** 2
     xs = x[usable]
@@ -141,6 +139,18 @@ def fit_metric_model(
     if cache is not None:
         cache[slot] = {"fingerprint": fingerprint, "theta": [float(t) for t in gp.theta]}
     return MetricModel(gp, offset, scale, warp, y, usable)
+
+
+def _location_scale(v: FloatArray) -> tuple[float, float]:
+    # scaled by the largest magnitude first so that the variance of huge values stays finite
+    magnitude = float(np.max(np.abs(v)))
+    if not math.isfinite(magnitude) or magnitude == 0.0:
+        return 0.0, 1.0
+    offset = float(np.mean(v / magnitude)) * magnitude
+    scale = float(np.std(v / magnitude)) * magnitude
+    if not math.isfinite(scale) or scale <= 1e-12 * max(abs(offset), 1e-300):
+        return offset, max(magnitude, 1e-300)
+    return offset, scale
 
 
 def _subsample(

@@ -31,6 +31,12 @@ def warp_outputs(values: FloatArray) -> Warped:
     n = values.shape[0]
     if n == 0:
         return Warped(np.zeros(0), 1.0)
+    # Dividing by the largest magnitude first keeps squares of values near 1e300 finite; ranks
+    # and the final standardisation do not change.
+    magnitude = float(np.max(np.abs(values)))
+    if not np.isfinite(magnitude) or magnitude == 0.0:
+        return Warped(np.zeros(n), 1.0)
+    values = values / magnitude
     m = float(np.median(values))
     good = values[values >= m]
     s = float(np.sqrt(np.mean((good - m) ** 2))) if good.size else 0.0
@@ -46,4 +52,4 @@ def warp_outputs(values: FloatArray) -> Warped:
     sd = float(np.std(warped))
     if not np.isfinite(sd) or sd <= 1e-12 * max(1.0, abs(float(np.mean(warped)))):
         return Warped(np.zeros(n), 1.0)
-    return Warped((warped - float(np.mean(warped))) / sd, 1.0 / sd)
+    return Warped((warped - float(np.mean(warped))) / sd, 1.0 / (sd * magnitude))

@@ -1,0 +1,216 @@
+"""The Bayesian strategy: valid fresh points on any space and history, without falling back.
+
+These tests call ``propose_bayes`` directly as well as ``propose``: ``propose`` falls back to the
+design on any model error, which would hide a bug here.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+from optimizer_cases import check_valid, definitions, discrete_size, suggestion
+
+from dialin.domain.experiments import ExperimentDefinition
+from dialin.domain.metrics import Metric, MetricValue, Task
+from dialin.domain.observations import Observation
+from dialin.domain.parameters import Bounds, Parameter
+from dialin.optimizer import Proposal, propose
+from dialin.optimizer.bayes import initial_design_size, propose_bayes
+from dialin.optimizer.constraints import Polytope
+from dialin.optimizer.duplicates import TakenPoints, point_key
+from dialin.optimizer.space import SearchSpace
+
+METRIC_SETS = {
+    "single": (Metric("f", "minimize"),),
+    "two": (Metric("f"), Metric("g", "minimize", threshold=0.8)),
+    "constrained": (
+        Metric("f"),
+        Metric("c", "maximize", "constraint", 0.3),
+        Metric("s", strategy="store"),
+    ),
+    "search": (Metric("c", "minimize", "constraint", 0.5),),
+}
+
+
+def _value(name: str | None, a: dict[str, object], i: int) -> float:
+    nums = [float(v) for v in a.values() if isinstance(v, int | float)]
+    base = sum(math.sin(1.3 * v + k) for k, v in enumerate(nums)) + 0.1 * len(str(a))
+    return base + (0.5 if name == "g" else 0.0) + 0.01 * i
+
+
+def _history(
+    definition: ExperimentDefinition, n: int, seed: int, fail_every: int
+) -> list[Observation]:
+    points = propose(
+        ExperimentDefinition(**{**definition.__dict__, "type": "random"}),
+        [],
+        [],
+        count=n,
+        seed=seed,
+    )
+    history = []
+    for i, p in enumerate(points):
+        failed = fail_every > 0 and i % fail_every == 1
+        values = (
+            ()
+            if failed
+            else tuple(
+                MetricValue(m.name, _value(m.name, p.assignments, i)) for m in definition.metrics
+            )
+        )
+        history.append(
+            Observation(i + 1, 1, p.assignments, i, values=values, failed=failed, task=p.task)
+        )
+    return history
+
+
+def _run_bayes(
+    definition: ExperimentDefinition, observed: list[Observation], pending: list, count: int
+) -> list[Proposal]:
+    space = SearchSpace(definition)
+    polytope = Polytope(space)
+    taken = TakenPoints(
+        space.from_assignments([x.assignments for x in [*observed, *pending]]),
+        [None if x.task is None else x.task.name for x in [*observed, *pending]],
+    )
+    chosen = propose_bayes(
+        space,
+        polytope,
+        observed,
+        pending,
+        count,
+        np.random.default_rng(0),
+        taken,
+        deadline=time.monotonic() + 5,
+        cache={},
+    )
+    assert chosen is not None
+    return [
+        Proposal(space.to_assignments(r), None if t is None else definition.task(t))
+        for r, t in chosen
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=definitions(types=("offline",)),
+    metrics=st.sampled_from(sorted(METRIC_SETS)),
+    extra=st.integers(0, 6),
+    fail_every=st.sampled_from([0, 0, 3]),
+    n_pending=st.integers(0, 2),
+    count=st.integers(1, 2),
+)
+def test_bayes_proposals_are_valid_and_fresh(base, metrics, extra, fail_every, n_pending, count):
+    definition = ExperimentDefinition(**{**base.__dict__, "metrics": METRIC_SETS[metrics]})
+    if definition.tasks and metrics != "single":
+        definition = ExperimentDefinition(**{**definition.__dict__, "tasks": ()})
+    note(repr(definition))
+    space = SearchSpace(definition)
+    n = initial_design_size(space) + extra
+    history = _history(definition, n + n_pending, seed=extra, fail_every=fail_every)
+    observed = history[:n]
+    pending = [
+        suggestion(i, Proposal(dict(o.assignments), o.task)) for i, o in enumerate(history[n:])
+    ]
+    if sum(not o.failed for o in observed) < 2:
+        return
+    proposals = _run_bayes(definition, observed, pending, count)
+    assert len(proposals) <= count
+    if not proposals:
+        # only when (nearly) every point of a small discrete space is taken
+        size = discrete_size(definition)
+        assert size is not None and size <= 4 * (n + n_pending + count)
+    keys = set()
+    for x in [*observed, *pending]:
+        keys.add(
+            point_key(
+                space.from_assignments([x.assignments])[0], None if x.task is None else x.task.name
+            )
+        )
+    for p in proposals:
+        check_valid(definition, p)
+        key = point_key(
+            space.from_assignments([p.assignments])[0], None if p.task is None else p.task.name
+        )
+        assert key not in keys
+        keys.add(key)
+
+
+X2 = ExperimentDefinition(
+    "offline",
+    (Parameter("x", "double", Bounds(0, 1)), Parameter("y", "int", Bounds(-3, 3))),
+    metrics=(Metric("f"),),
+)
+
+
+def _obs(i: int, a: dict[str, object], value: float | None, sd: float | None = None) -> Observation:
+    values = () if value is None else (MetricValue("f", value, sd),)
+    return Observation(i + 1, 1, a, i, values=values, failed=value is None)
+
+
+def _points(n: int) -> list[dict[str, object]]:
+    return [
+        p.assignments
+        for p in propose(ExperimentDefinition(**{**X2.__dict__, "type": "random"}), [], [], count=n)
+    ]
+
+
+def test_degenerate_histories_give_valid_points():
+    pts = _points(12)
+    histories = {
+        "all equal": [_obs(i, a, 3.0) for i, a in enumerate(pts)],
+        "all failed": [_obs(i, a, None) for i, a in enumerate(pts)],
+        "one success": [_obs(i, a, None if i else 1.0) for i, a in enumerate(pts)],
+        "huge": [_obs(i, a, 1e300 * (i % 3)) for i, a in enumerate(pts)],
+        "tiny": [_obs(i, a, 1e-300 * i) for i, a in enumerate(pts)],
+        "outlier": [_obs(i, a, -1e12 if i == 3 else float(i)) for i, a in enumerate(pts)],
+        "same point": [_obs(i, pts[0], float(i)) for i in range(12)],
+        "noisy": [_obs(i, a, float(i % 4), sd=5.0) for i, a in enumerate(pts)],
+        "out of bounds": [_obs(i, {"x": 7.0 * i, "y": 100}, float(i)) for i in range(12)],
+    }
+    for name, history in histories.items():
+        proposals = propose(X2, history, [], count=3, seed=1)
+        assert len(proposals) == 3, name
+        for p in proposals:
+            check_valid(X2, p)
+        if name in ("all equal", "huge", "tiny", "outlier", "noisy", "same point"):
+            assert _run_bayes(X2, history, [], 2), name
+
+
+def test_parallel_workers_get_distinct_points_near_the_optimum():
+    history = [
+        _obs(i, a, -((a["x"] - 0.7) ** 2) - 0.1 * (a["y"] - 1) ** 2)
+        for i, a in enumerate(_points(10))
+    ]
+    proposals = propose(X2, history, [], count=4, seed=0)
+    keys = {tuple(sorted(p.assignments.items())) for p in proposals}
+    assert len(keys) == 4
+
+
+def test_same_inputs_same_bayes_proposals():
+    history = [_obs(i, a, math.sin(5 * a["x"]) + a["y"]) for i, a in enumerate(_points(9))]
+    first = propose(X2, history, [], count=2, seed=4)
+    assert propose(X2, history, [], count=2, seed=4) == first
+    cache: dict[str, object] = {}
+    assert propose(X2, history, [], count=2, seed=4, cache=cache) == first
+    assert "objective" in cache
+
+
+def test_multitask_explores_cheaply_then_confirms_at_full_cost():
+    cheap, full = Task("cheap", 0.1), Task("full", 1.0)
+    definition = ExperimentDefinition(**{**X2.__dict__, "tasks": (cheap, full), "budget": 10})
+    pts = _points(12)
+    early = [
+        Observation(i + 1, 1, a, i, values=(MetricValue("f", a["x"]),), task=cheap)
+        for i, a in enumerate(pts[:6])
+    ]
+    assert propose(definition, early, [], seed=0)[0].task == cheap
+    late = [
+        Observation(i + 1, 1, a, i, values=(MetricValue("f", a["x"]),), task=full)
+        for i, a in enumerate(pts[:8])
+    ]
+    assert propose(definition, late, [], seed=0)[0].task == full
