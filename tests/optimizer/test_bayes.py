@@ -73,9 +73,9 @@ def _run_bayes(
 ) -> list[Proposal]:
     space = SearchSpace(definition)
     polytope = Polytope(space)
+    rows = space.from_assignments([x.assignments for x in [*observed, *pending]])
     taken = TakenPoints(
-        space.from_assignments([x.assignments for x in [*observed, *pending]]),
-        [None if x.task is None else x.task.name for x in [*observed, *pending]],
+        rows, [None if x.task is None else x.task.name for x in [*observed, *pending]]
     )
     chosen = propose_bayes(
         space,
@@ -85,6 +85,7 @@ def _run_bayes(
         count,
         np.random.default_rng(0),
         taken,
+        rows=rows,
         deadline=time.monotonic() + 5,
         cache={},
     )

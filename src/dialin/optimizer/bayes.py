@@ -17,7 +17,7 @@ Per call, over the history (features ``x``, see ``surrogate``):
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from dialin.domain.metrics import Metric
 from dialin.domain.observations import Observation
 from dialin.domain.suggestions import Suggestion
 from dialin.optimizer.constraints import Polytope
-from dialin.optimizer.duplicates import Candidate, TakenPoints, point_key
+from dialin.optimizer.duplicates import Candidate, PointKey, TakenPoints, point_key, point_keys
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
 from dialin.optimizer.maximize import ranked_candidates
@@ -51,6 +51,7 @@ __all__ = ["choose_task", "initial_design_size", "propose_bayes"]
 FloatArray = NDArray[np.float64]
 
 _N_INCUMBENTS = 5
+_KEY_CHUNK = 64
 _FULL_COST_FROM = 0.75
 
 
@@ -93,15 +94,20 @@ def propose_bayes(
     rng: np.random.Generator,
     taken: TakenPoints,
     *,
+    rows: FloatArray,
     deadline: float,
     cache: MutableMapping[str, Any] | None,
 ) -> list[Candidate] | None:
+    """Up to ``count`` points, or None when the design phase is not over or no model fits.
+    ``rows`` are the raw rows of the observations, then of the pending suggestions."""
     if len(observations) + len(pending) < initial_design_size(space):
         return None
     # One BLAS thread: the matrices are small, and BLAS thread pools on a busy host cost more
     # in spinning and hand-offs than they save (measured: 17x slower under load).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _propose(space, polytope, observations, pending, count, rng, taken, deadline, cache)
+        return _propose(
+            space, polytope, observations, pending, count, rng, taken, rows, deadline, cache
+        )
 
 
 def _propose(
@@ -112,13 +118,14 @@ def _propose(
     count: int,
     rng: np.random.Generator,
     taken: TakenPoints,
+    rows: FloatArray,
     deadline: float,
     cache: MutableMapping[str, Any] | None,
 ) -> list[Candidate] | None:
     definition = space.definition
     # batch members reuse the objective fit through the cache even when the caller keeps none
     cache = {} if cache is None else cache
-    history = encode_history(space, observations)
+    history = encode_history(space, observations, rows[: len(observations)])
     optimized = sorted(definition.optimized_metrics, key=lambda m: m.name or "")
     thresholded = [
         m for m in definition.metrics if m.threshold is not None and m.strategy != "store"
@@ -128,7 +135,7 @@ def _propose(
         if optimized
         else None
     )
-    pending_x = _pending_features(space, pending)
+    pending_x = _pending_features(space, pending, rows[len(observations) :])
     threshold_models = _threshold_models(history, observations, thresholded, cache, rng, deadline)
     if threshold_models is None:
         return None
@@ -179,12 +186,20 @@ def _propose(
             deadline=deadline,
         )
         task = choose_task(definition, observations, len(observations) + len(pending) + k)
-        pick = next((row for row in cands if point_key(row, task) not in taken), None)
-        if pick is None:
+        fresh = next((i for i, key in enumerate(_keys(cands, task)) if key not in taken), None)
+        if fresh is None:
             break
+        pick = cands[fresh]
         taken.add(point_key(pick, task))
         chosen.append((pick, task))
     return chosen
+
+
+def _keys(cands: FloatArray, task: str | None) -> Iterator[PointKey]:
+    # keys of the best candidates first: usually the very first one is fresh
+    for start in range(0, cands.shape[0], _KEY_CHUNK):
+        chunk = cands[start : start + _KEY_CHUNK]
+        yield from point_keys(chunk, [task] * chunk.shape[0])
 
 
 def _features(space: SearchSpace, row: FloatArray, task: str | None) -> FloatArray:
@@ -196,11 +211,13 @@ def _features(space: SearchSpace, row: FloatArray, task: str | None) -> FloatArr
     return np.hstack([z, np.full((1, 1), t)])
 
 
-def _pending_features(space: SearchSpace, pending: Sequence[Suggestion]) -> FloatArray:
+def _pending_features(
+    space: SearchSpace, pending: Sequence[Suggestion], rows: FloatArray
+) -> FloatArray:
     if not pending:
         width = space.n_features + (1 if space.definition.is_multitask else 0)
         return np.zeros((0, width))
-    z = space.features(space.from_assignments([s.assignments for s in pending]))
+    z = space.features(rows)
     if space.definition.is_multitask:
         t = [
             task_feature(space.definition, 1.0 if s.task is None else s.task.cost) for s in pending

@@ -70,7 +70,8 @@ def propose(
     history_tasks = [_task_name(o.task) for o in observations] + [
         _task_name(s.task) for s in pending
     ]
-    taken = TakenPoints(space.from_assignments(history), history_tasks)
+    history_rows = space.from_assignments(history)
+    taken = TakenPoints(history_rows, history_tasks)
     rng = np.random.default_rng([seed & 0xFFFFFFFF, len(observations), len(pending), count])
     chosen: list[Candidate] | None = None
     if definition.type == "random":
@@ -78,7 +79,7 @@ def propose(
     else:
         deadline = time.monotonic() + 0.85 * max(time_budget, 0.0)
         chosen = _bayes_or_nothing(
-            space, polytope, observations, pending, count, rng, taken, deadline, cache
+            space, polytope, observations, pending, count, rng, taken, history_rows, deadline, cache
         )
         # a model-chosen point that is somehow invalid is replaced by a design point
         done = [c for c in chosen or [] if is_valid(definition, space.to_assignments(c[0]))]
@@ -108,6 +109,7 @@ def _bayes_or_nothing(
     count: int,
     rng: np.random.Generator,
     taken: TakenPoints,
+    rows: np.ndarray[Any, Any],
     deadline: float,
     cache: dict[str, Any] | None,
 ) -> list[Candidate] | None:
@@ -123,6 +125,7 @@ def _bayes_or_nothing(
                 count,
                 rng,
                 taken,
+                rows=rows,
                 deadline=deadline,
                 cache=cache,
             )

@@ -97,12 +97,12 @@ class SearchSpace:
     def from_assignments(self, assignments: Sequence[Assignments]) -> FloatArray:
         """Raw rows of given assignments; unknown or missing values become ``nan`` (inactive)."""
         rows = np.full((len(assignments), self.n_raw), np.nan)
-        for n, a in enumerate(assignments):
-            for i, (name, values) in enumerate(self.conditionals):
-                v = a.get(name)
-                rows[n, i] = values.index(v) if v in values else 0.0
-            for j, col in enumerate(self.columns):
-                rows[n, self.n_conditionals + j] = _raw_value(col, a.get(col.name))
+        for i, (name, values) in enumerate(self.conditionals):
+            index = {v: float(k) for k, v in enumerate(values)}
+            rows[:, i] = [index.get(a.get(name), 0.0) for a in assignments]  # type: ignore[arg-type]
+        for j, col in enumerate(self.columns):
+            given = [a.get(col.name) for a in assignments]
+            rows[:, self.n_conditionals + j] = [_raw_value(col, v) for v in given]
         return self.deactivate(rows)
 
     def deactivate(self, rows: FloatArray) -> FloatArray:

@@ -54,9 +54,11 @@ def task_feature(definition: ExperimentDefinition, cost: float) -> float:
     return float(np.clip(1.0 + math.log(max(cost, low)) / -math.log(low), 0.0, 1.0))
 
 
-def encode_history(space: SearchSpace, observations: Sequence[Observation]) -> History:
+def encode_history(
+    space: SearchSpace, observations: Sequence[Observation], rows: FloatArray
+) -> History:
+    """``rows`` are the observations' raw rows (``space.from_assignments``)."""
     definition = space.definition
-    rows = space.from_assignments([o.assignments for o in observations])
     x = space.features(rows)
     costs = np.array([1.0 if o.task is None else o.task.cost for o in observations])
     if definition.is_multitask:
