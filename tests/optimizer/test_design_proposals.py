@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from optimizer_cases import check_valid, definitions, discrete_size, observation, suggestion
@@ -14,7 +15,7 @@ from dialin.domain.parameters import (
     LinearConstraint,
     Parameter,
 )
-from dialin.optimizer import propose
+from dialin.optimizer import Proposal, propose
 from dialin.optimizer.duplicates import point_key
 from dialin.optimizer.space import SearchSpace
 
@@ -71,9 +72,31 @@ def test_design_continues_where_the_history_ends():
             definition, [observation(k, p, 0.0) for k, p in enumerate(one_by_one)], [], seed=1
         )
     assert one_by_one == batch
-    xs = sorted(p.assignments["x"] for p in propose(definition, [], [], count=16, seed=1))
-    # a scrambled Sobol design puts one point in each sixteenth of every axis
-    assert [int(x * 16) for x in xs] == list(range(16))
+
+
+def _min_gap(points: list[dict[str, float]]) -> float:
+    xy = np.array([[p["x"], p["y"]] for p in points])
+    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    return float(d[np.triu_indices(len(points), 1)].min())
+
+
+def test_design_fills_the_space_even_when_the_seed_changes_every_call():
+    params = (Parameter("x", "double", Bounds(0, 1)), Parameter("y", "double", Bounds(0, 1)))
+    gaps = {}
+    for kind in ("offline", "random"):
+        # two parameters: the first four points come from the design
+        definition = ExperimentDefinition(type=kind, parameters=params)
+        runs = []
+        for run in range(5):
+            points: list[dict[str, float]] = []
+            for i in range(4):
+                history = [observation(k, Proposal(dict(p)), 0.0) for k, p in enumerate(points)]
+                # the suggest service derives a fresh seed for every suggestion
+                (p,) = propose(definition, history, [], seed=run * 1_000_003 + i)
+                points.append(p.assignments)  # type: ignore[arg-type]
+            runs.append(_min_gap(points))
+        gaps[kind] = float(np.median(runs))
+    assert gaps["offline"] > 2 * gaps["random"], gaps
 
 
 def test_seeds_give_different_designs():

@@ -87,11 +87,12 @@ def propose(
             design_tasks = task_names
             if definition.is_multitask:
                 design_tasks = [choose_task(definition, observations, index) or task_names[0]]
+            placed = np.vstack([history_rows, *(row[None, :] for row, _ in done)])
             chosen = done + propose_design(
                 space,
                 polytope,
                 seed & 0xFFFFFFFF,
-                index + len(done),
+                placed,
                 design_tasks,
                 taken,
                 count - len(done),

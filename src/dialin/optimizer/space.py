@@ -133,6 +133,17 @@ class SearchSpace:
             )
         return self.deactivate(rows) if deactivate else rows
 
+    def to_unit(self, rows: FloatArray) -> FloatArray:
+        """Inverse of ``from_unit`` (priors included), cell centres for discrete values; ``nan``
+        stays ``nan``. Shape ``(n, n_raw)``."""
+        u = np.full_like(rows, np.nan)
+        for i, (_, values) in enumerate(self.conditionals):
+            u[:, i] = (rows[:, i] + 0.5) / len(values)
+        for j, col in enumerate(self.columns):
+            k = self.n_conditionals + j
+            u[:, k] = _to_unit(col, rows[:, k])
+        return u
+
     # --- raw rows <-> features -----------------------------------------------------------------
 
     def features(self, rows: FloatArray) -> FloatArray:
@@ -310,6 +321,34 @@ def _from_unit(col: Column, u: FloatArray, use_priors: bool) -> FloatArray:
     if use_priors and col.prior is not None:
         return _through_prior(col.prior, col.lo, col.hi, u)
     return col.lo + u * (col.hi - col.lo)
+
+
+def _to_unit(col: Column, v: FloatArray) -> FloatArray:
+    with np.errstate(invalid="ignore"):
+        if col.kind == "categorical":
+            return (v + 0.5) / len(col.choices)
+        if col.grid is not None:
+            index = np.searchsorted(np.asarray(col.grid), v)
+            return np.where(
+                np.isnan(v), np.nan, (np.clip(index, 0, len(col.grid) - 1) + 0.5) / len(col.grid)
+            )
+        if col.kind == "int":
+            return np.clip((v - col.lo + 0.5) / (col.hi - col.lo + 1), 0.0, 1.0)
+        scaled = np.log(np.maximum(v, 1e-300)) if col.log else v
+        width = col.hi - col.lo
+        unit = np.clip((scaled - col.lo) / width, 0.0, 1.0) if width > 0 else np.full_like(v, 0.5)
+        if col.prior is None:
+            return np.where(np.isnan(v), np.nan, unit)
+        return np.where(np.isnan(v), np.nan, _prior_cdf(col.prior, col.lo, col.hi, v))
+
+
+def _prior_cdf(prior: Prior, lo: float, hi: float, x: FloatArray) -> FloatArray:
+    if isinstance(prior, NormalPrior):
+        a, b = (lo - prior.mean) / prior.scale, (hi - prior.mean) / prior.scale
+        p = stats.truncnorm.cdf(np.clip(x, lo, hi), a, b, loc=prior.mean, scale=prior.scale)
+    else:
+        p = stats.beta.cdf(np.clip((x - lo) / (hi - lo), 0.0, 1.0), prior.shape_a, prior.shape_b)
+    return np.asarray(p, dtype=np.float64)
 
 
 def _through_prior(prior: Prior, lo: float, hi: float, u: FloatArray) -> FloatArray:
