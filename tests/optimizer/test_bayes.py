@@ -104,9 +104,18 @@ def _run_bayes(
     fail_every=st.sampled_from([0, 0, 3]),
     n_pending=st.integers(0, 2),
     count=st.integers(1, 2),
+    solutions=st.sampled_from([None, 3]),
 )
-def test_bayes_proposals_are_valid_and_fresh(base, metrics, extra, fail_every, n_pending, count):
-    definition = ExperimentDefinition(**{**base.__dict__, "metrics": METRIC_SETS[metrics]})
+def test_bayes_proposals_are_valid_and_fresh(
+    base, metrics, extra, fail_every, n_pending, count, solutions
+):
+    definition = ExperimentDefinition(
+        **{
+            **base.__dict__,
+            "metrics": METRIC_SETS[metrics],
+            "num_solutions": solutions if metrics == "single" else None,
+        }
+    )
     if definition.tasks and metrics != "single":
         definition = ExperimentDefinition(**{**definition.__dict__, "tasks": ()})
     note(repr(definition))

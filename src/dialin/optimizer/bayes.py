@@ -17,6 +17,7 @@ Per call, over the history (features ``x``, see ``surrogate``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,13 +30,14 @@ from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric
 from dialin.domain.observations import Observation
 from dialin.domain.suggestions import Suggestion
+from dialin.optimizer.best import best_observations
 from dialin.optimizer.constraints import Polytope
 from dialin.optimizer.duplicates import Candidate, PointKey, TakenPoints, point_key, point_keys
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
 from dialin.optimizer.maximize import ranked_candidates
 from dialin.optimizer.multiobjective import draw_weights, scalarise
-from dialin.optimizer.score import Score, ThresholdModel
+from dialin.optimizer.score import Repulsion, Score, ThresholdModel
 from dialin.optimizer.space import SearchSpace
 from dialin.optimizer.surrogate import (
     History,
@@ -52,6 +54,7 @@ FloatArray = NDArray[np.float64]
 
 _N_INCUMBENTS = 5
 _KEY_CHUNK = 64
+_REPULSION_RADIUS = 0.1
 _FULL_COST_FROM = 0.75
 
 
@@ -174,7 +177,10 @@ def _propose(
             thresholds = [
                 ThresholdModel(_believe(t.gp, fantasies), t.threshold) for t in thresholds
             ]
-        score = Score(objective_gp, models.incumbent, thresholds, success, definition.is_multitask)
+        repulsion = _repulsion(space, observations, len(observations) + len(pending) + k)
+        score = Score(
+            objective_gp, models.incumbent, thresholds, success, definition.is_multitask, repulsion
+        )
         cands, _ = ranked_candidates(
             score,
             space,
@@ -193,6 +199,21 @@ def _propose(
         taken.add(point_key(pick, task))
         chosen.append((pick, task))
     return chosen
+
+
+def _repulsion(
+    space: SearchSpace, observations: Sequence[Observation], index: int
+) -> Repulsion | None:
+    """For ``num_solutions > 1``, every other point keeps away from the solutions found so far,
+    so that good points gather in several places for the diverse subset to choose from."""
+    wanted = space.definition.num_solutions or 1
+    if wanted <= 1 or index % 2 == 0:
+        return None
+    solutions = best_observations(space.definition, observations)
+    if not solutions:
+        return None
+    rows = space.from_assignments([o.assignments for o in solutions])
+    return Repulsion(space.features(rows), _REPULSION_RADIUS * math.sqrt(len(space.columns)))
 
 
 def _keys(cands: FloatArray, task: str | None) -> Iterator[PointKey]:

@@ -7,6 +7,9 @@ column ``t = 1`` appended) the score is
     + sum_c log P(c >= tau_c)    per thresholded metric ``c`` (constraint metrics; thresholds
                                  of optimized metrics with two objectives)
     + log p_success              when some evaluations failed (see ``feasibility``)
+    + sum_j log(1 - exp(-|z - s_j|^2 / (2 r^2)))
+                                 repulsion from solutions ``s_j`` already found, for
+                                 experiments that want several diverse solutions
 
 Without an objective ("search" experiments) or without a feasible incumbent, the EI term is
 dropped; a search experiment adds the mean log posterior sd of its constraint models so that it
@@ -25,7 +28,7 @@ from dialin.optimizer.acquisition import log_ei, log_pof
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
 
-__all__ = ["Score", "ThresholdModel"]
+__all__ = ["Repulsion", "Score", "ThresholdModel"]
 
 FloatArray = NDArray[np.float64]
 Term = Callable[
@@ -41,12 +44,29 @@ class ThresholdModel:
 
 
 @dataclass(frozen=True)
+class Repulsion:
+    centres: FloatArray  # (k, F) features of the solutions to keep away from
+    radius: float
+
+    def __call__(self, z: FloatArray, grad: bool) -> tuple[FloatArray, FloatArray | None]:
+        diff = z[:, None, :] - self.centres[None, :, :]
+        q = (diff * diff).sum(-1) / (2.0 * self.radius**2)
+        near = np.exp(-q)
+        value = np.log1p(-np.minimum(near, 1.0 - 1e-12)).sum(1)
+        if not grad:
+            return value, None
+        weight = near / np.maximum(1.0 - near, 1e-12) / self.radius**2
+        return value, (weight[:, :, None] * diff).sum(1)
+
+
+@dataclass(frozen=True)
 class Score:
     objective: GaussianProcess | None
     incumbent: float | None
     thresholds: Sequence[ThresholdModel]
     success: SuccessModel | None
     task_column: bool
+    repulsion: Repulsion | None = None
 
     def __call__(self, z: FloatArray, grad: bool = False) -> tuple[FloatArray, FloatArray | None]:
         x = np.hstack([z, np.ones((z.shape[0], 1))]) if self.task_column else z
@@ -66,6 +86,11 @@ class Score:
             parts.extend((v / k, None if g is None else g / k) for v, g in spreads)
         if self.success is not None:
             parts.append(self.success.log_probability(x, grad))
+        if self.repulsion is not None:
+            value, g = self.repulsion(z, grad)
+            if g is not None and self.task_column:
+                g = np.hstack([g, np.zeros((g.shape[0], 1))])
+            parts.append((value, g))
         for value, g in parts:
             total += value
             if total_grad is not None and g is not None:
