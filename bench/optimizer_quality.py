@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peers.environments import BENCH_DIR, SOURCE_DIR, availability
+from peers.environments import BENCH_DIR, SOURCE_DIR, availability, run_single_threaded
 from peers.registry import PEERS, REFERENCE_PEER
 from peers.trace_cache import TraceTask, cached_trace, run_and_store, source_fingerprint
 from problems.calibration import calibrate, load_calibrated, save_calibrated
@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             "budgets": budgets,
             "seeds": args.seeds,
             "jobs": args.jobs,
+            "dialin_source": str(SOURCE_DIR),
             "dialin_commit": _git_commit(),
             "dialin_source_fingerprint": fingerprint,
         },
@@ -168,7 +169,7 @@ def _run_all(
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task(f"traces ({done} cached)", total=done + len(to_run), last="")
         progress.advance(bar, done)
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        with ProcessPoolExecutor(max(1, jobs), initializer=run_single_threaded) as pool:
             futures = [pool.submit(run_and_store, task) for task in to_run]
             for future in as_completed(futures):
                 task, trace, error = future.result()
@@ -356,7 +357,7 @@ def _calibrate(args: argparse.Namespace, console: Console) -> None:
     local = args.calibrate_evaluations // 2
     random_evaluations = args.calibrate_evaluations - local
     entries = {}
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    with ProcessPoolExecutor(max(1, args.jobs), initializer=run_single_threaded) as pool:
         futures = {
             pool.submit(_calibrate_one, p.name, random_evaluations, local): p.name for p in targets
         }

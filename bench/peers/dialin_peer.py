@@ -110,7 +110,8 @@ def _parameter(param: Param) -> Parameter:
         name=param.name,
         type=param.type,
         bounds=Bounds(param.low, param.high),
-        transformation="log" if param.log else None,
+        # Like SigOpt, dialin's API takes a log transformation on doubles only.
+        transformation="log" if param.log and param.type == "double" else None,
         conditions=dict(param.conditions),
     )
 

@@ -1,7 +1,8 @@
 """Where each peer's interpreter lives, and whether the peer can run there.
 
 Environments are created by bench/setup_quality_env.sh under ``$DIALIN_BENCH_ENVS`` (default
-``~/.cache/dialin-bench``). The driver environment falls back to the interpreter running the
+``~/.cache/dialin-bench``); dialin itself is imported from ``$DIALIN_BENCH_SOURCE`` (default: this
+repository's ``src``). The driver environment falls back to the interpreter running the
 benchmark, so random search and dialin work without any setup.
 """
 
@@ -22,11 +23,14 @@ __all__ = [
     "Availability",
     "availability",
     "environments_root",
+    "run_single_threaded",
     "worker_env",
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent.parent
-SOURCE_DIR = BENCH_DIR.parent / "src"
+# The dialin source the dialin peers import; point it at an exported commit to benchmark that
+# commit rather than a work tree that is being edited.
+SOURCE_DIR = Path(os.environ.get("DIALIN_BENCH_SOURCE", BENCH_DIR.parent / "src")).resolve()
 
 
 @dataclass(frozen=True)
@@ -40,14 +44,27 @@ def environments_root() -> Path:
     return Path(os.environ.get("DIALIN_BENCH_ENVS", Path.home() / ".cache" / "dialin-bench"))
 
 
+# One core per trace: --jobs decides parallelism. BLAS, OpenMP or torch threads would skew the
+# peers' proposal times against each other, and OpenMP threads spinning on cores taken by other
+# jobs slow scikit-learn's gradient boosting down by an order of magnitude.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 def worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(BENCH_DIR), str(SOURCE_DIR)])
-    # One core per trace: --jobs decides parallelism, and BLAS or torch threads would skew the
-    # peers' proposal times against each other.
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[variable] = "1"
-    return env
+    return {
+        **os.environ,
+        **SINGLE_THREADED,
+        "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(SOURCE_DIR)]),
+    }
+
+
+def run_single_threaded() -> None:
+    """For the driver's own pool processes, which evaluate the problems."""
+    os.environ.update(SINGLE_THREADED)
+    # numpy's BLAS was loaded before the environment changed; cap it directly.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
 
 def availability(spec: PeerSpec) -> Availability:

@@ -2,6 +2,11 @@
 
 Conditionals map to define-by-run: the conditional is suggested first, then only the parameters
 active under it. Failed evaluations are told as FAIL trials.
+
+Optuna cannot declare linear constraints. They are known before any evaluation, so a user would
+throw infeasible proposals away instead of running them: such a trial is told as FAIL and costs no
+budget. After ``MAX_REJECTIONS`` in a row a uniformly drawn feasible point is enqueued, so a
+sampler that keeps proposing the same infeasible point cannot stall.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from peers.constraints import MAX_REJECTIONS
 from peers.objective import Objective
 from problems.space import Param, Space, sample_uniform
 
 __all__ = ["run_gp", "run_tpe"]
+
+MAX_REJECTIONS = 20
 
 
 def run_tpe(space: Space, objective: Objective, seed: int) -> None:

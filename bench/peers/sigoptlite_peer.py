@@ -1,7 +1,7 @@
 """sigoptlite: SigOpt's open-sourced optimizer behind the regular sigopt client, in memory.
 
 Conditionals, log transformations and linear constraints are declared the way SigOpt's API takes
-them; failures are reported as failed observations.
+them (log on doubles only); failures are reported as failed observations.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def _parameter(param: Param) -> dict[str, Any]:
             (int(param.low), int(param.high)) if param.type == "int" else (param.low, param.high)
         )
         body["bounds"] = {"min": bounds[0], "max": bounds[1]}
-    if param.log:
+    # SigOpt takes a log transformation on doubles only: log-scaled ints go in as plain ints.
+    if param.log and param.type == "double":
         body["transformation"] = "log"
     if param.conditions:
         body["conditions"] = {k: list(v) for k, v in param.conditions.items()}
