@@ -187,7 +187,7 @@ def _propose(
             polytope,
             rng,
             models.incumbent_rows,
-            n_random=min(2048, 512 + 32 * space.n_features),
+            n_random=min(1024, 512 + 16 * space.n_features),
             n_local=512 if models.incumbent_rows.shape[0] else 0,
             deadline=deadline,
         )

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +26,7 @@ from scipy import linalg, optimize
 
 from dialin.optimizer.kernels import matern52, matern52_input_gradient
 
-__all__ = ["GaussianProcess", "fit_gp"]
+__all__ = ["GaussianProcess", "fit_gp", "stop_at"]
 
 FloatArray = NDArray[np.float64]
 
@@ -216,10 +218,21 @@ def fit_gp(
             bounds=bounds,
             # hyperparameters need no more precision than this: the posterior barely moves
             options={"maxiter": 50 if warm else 100, "ftol": 1e-7, "gtol": 1e-4},
+            callback=stop_at(deadline),
         )
         if math.isfinite(float(res.fun)) and float(res.fun) < best_value:
             best_theta, best_value = np.asarray(res.x, dtype=np.float64), float(res.fun)
     return _build(x, y, extra, best_theta)
+
+
+def stop_at(deadline: float) -> Callable[[Any], None]:
+    """An optimizer callback ending the run (with its best point so far) past ``deadline``."""
+
+    def check(_: Any) -> None:
+        if time.monotonic() > deadline:
+            raise StopIteration
+
+    return check
 
 
 def _fit_subset(y: FloatArray, rng: np.random.Generator | None) -> NDArray[np.int64]:

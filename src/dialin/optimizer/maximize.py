@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from dialin.optimizer.constraints import Polytope
+from dialin.optimizer.gp import stop_at
 from dialin.optimizer.random import uniform_rows
 from dialin.optimizer.score import Score
 from dialin.optimizer.space import SearchSpace
@@ -107,6 +108,7 @@ def _refine(
             method="L-BFGS-B",
             bounds=list(zip(lo, hi, strict=True)),
             options={"maxiter": _REFINE_ITERATIONS},
+            callback=stop_at(deadline),
         )
         z1 = np.clip(np.asarray(res.x).reshape(shape), 0.0, 1.0)
     except (ValueError, np.linalg.LinAlgError):

@@ -102,7 +102,17 @@ class SearchSpace:
             rows[:, i] = [index.get(a.get(name), 0.0) for a in assignments]  # type: ignore[arg-type]
         for j, col in enumerate(self.columns):
             given = [a.get(col.name) for a in assignments]
-            rows[:, self.n_conditionals + j] = [_raw_value(col, v) for v in given]
+            if col.kind == "categorical":
+                rows[:, self.n_conditionals + j] = [_raw_value(col, v) for v in given]
+                continue
+            # type() rather than isinstance: bools are ints to isinstance, and are not numbers here
+            numbers = np.array(
+                [v if type(v) is float or type(v) is int else _raw_value(col, v) for v in given],
+                dtype=np.float64,
+            )
+            with np.errstate(invalid="ignore"):
+                bad = ~np.isfinite(numbers) | ((numbers <= 0) if col.log else False)
+            rows[:, self.n_conditionals + j] = np.where(bad, np.nan, numbers)
         return self.deactivate(rows)
 
     def deactivate(self, rows: FloatArray) -> FloatArray:

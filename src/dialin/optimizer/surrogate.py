@@ -35,7 +35,7 @@ __all__ = ["History", "MetricModel", "encode_history", "fit_metric_model", "task
 
 FloatArray = NDArray[np.float64]
 
-MAX_POINTS = 300
+MAX_POINTS = 256
 
 
 @dataclass(frozen=True)
