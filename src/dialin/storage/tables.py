@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -25,12 +26,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "ApiTokenRow",
     "Base",
+    "CheckpointRow",
     "ClientRow",
     "ExperimentRow",
+    "FileRow",
     "ObservationRow",
     "ProjectRow",
     "QueuedSuggestionRow",
+    "ServerSecretRow",
     "SuggestionRow",
+    "TrainingRunRow",
 ]
 
 # Stable constraint names so Alembic revisions name the same objects on every dialect.
@@ -159,3 +164,101 @@ class ObservationRow(Base):
     # The single optimized metric's value signed so that larger is better, when the observation
     # can be "best" (not failed, full-cost task, thresholds met); lets progress find it by index.
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class TrainingRunRow(Base):
+    """A SigOpt training run; the trial lifecycle extends this same row (spec trials §7)."""
+
+    __tablename__ = "training_runs"
+    __table_args__ = (
+        Index("ix_training_runs_client_project", "client_id", "project", "id"),
+        Index("ix_training_runs_experiment", "experiment_id", "deleted", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    # project reference id, as experiments hold it
+    project: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    experiment_id: Mapped[int | None] = mapped_column(ForeignKey("experiments.id"), nullable=True)
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestions.id"), nullable=True, index=True
+    )
+    observation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("observations.id"), nullable=True, index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    # SigOpt's own state (active, completed, failed); trial sub-states get columns of their own.
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    created: Mapped[int] = mapped_column(BigInteger)
+    updated: Mapped[int] = mapped_column(BigInteger)
+    # the first time the state became completed or failed
+    completed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    favorite: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignments: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assignments_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assignments_sources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # {metric: {"value", "value_stddev"}}: the run's final values, last write wins per metric
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, nullable=True)
+    dev_metadata: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sys_metadata: Mapped[dict[str, Any]] = mapped_column(JSON)
+    datasets: Mapped[dict[str, Any]] = mapped_column(JSON)
+    logs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_code: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # kept beside the checkpoints so the 200-per-run limit is checked under the run's row lock
+    checkpoint_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckpointRow(Base):
+    __tablename__ = "checkpoints"
+    __table_args__ = (Index("ix_checkpoints_run", "training_run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    training_run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id"))
+    # [{"name", "value", "value_stddev"}] sorted by name
+    values: Mapped[list[Any]] = mapped_column(JSON)
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, nullable=True)
+    created: Mapped[int] = mapped_column(BigInteger)
+
+
+class FileRow(Base):
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    training_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_runs.id"), nullable=True, index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    filename: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    content_length: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(200))
+    # base64 of the 16-byte MD5 the upload must match
+    content_md5: Mapped[str] = mapped_column(String(32))
+    created: Mapped[int] = mapped_column(BigInteger)
+    # set once the bytes arrived and matched; only then does the run list the file
+    uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ServerSecretRow(Base):
+    """Secrets every API process must share (URL signing keys), made once by the migration."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    # SHA-256 of the cookie's random secret: a stolen database holds no usable session.
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created: Mapped[int] = mapped_column(BigInteger)
+    expires: Mapped[int] = mapped_column(BigInteger)
