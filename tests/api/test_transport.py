@@ -65,3 +65,15 @@ def test_openapi_document_is_served(app_client: tuple[TestClient, str]) -> None:
     client, _ = app_client
     document = client.get("/openapi.json").json()
     assert "/v1/experiments/{experiment_id}/suggestions" in document["paths"]
+
+
+def test_a_revoked_token_is_refused_at_once_by_the_process_that_revoked_it(
+    app_client: tuple[TestClient, str],
+) -> None:
+    client, token = app_client
+    assert client.get("/v1/tokens/self", headers=basic(token)).status_code == 200
+    accounts = client.app.state.services.accounts  # type: ignore[attr-defined]
+    token_id = accounts.tokens()[0][0].id
+    accounts.revoke(token_id)
+    refused = client.get("/v1/tokens/self", headers=basic(token))
+    assert refused.status_code == 403 and refused.json()["token_status"] == "revoked"

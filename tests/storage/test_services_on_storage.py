@@ -46,7 +46,8 @@ def test_paging_walks_every_item_once_in_both_directions(services: Services) -> 
     client = _client(services, "alice")
     experiment_id = _experiment(services, client)
     made = [
-        services.suggestions.create(client, experiment_id, SuggestionDraft()).id for _ in range(7)
+        services.suggestions.create(client, experiment_id, SuggestionDraft())[0].id
+        for _ in range(7)
     ]
     seen: list[int] = []
     page = services.suggestions.list(client, experiment_id, PageRequest(limit=3))
@@ -71,7 +72,7 @@ def test_parallel_workers_never_share_an_open_suggestion(services: Services) -> 
     def worker(_: int) -> list[tuple[int, tuple[float, int]]]:
         got = []
         for _ in range(6):
-            s = services.suggestions.create(client, experiment_id, SuggestionDraft())
+            s, _ = services.suggestions.create(client, experiment_id, SuggestionDraft())
             got.append((s.id, (float(s.assignments["x"]), int(s.assignments["n"]))))
         return got
 
@@ -88,7 +89,7 @@ def test_parallel_workers_never_share_an_open_suggestion(services: Services) -> 
 def test_an_observation_closes_its_suggestion_and_counts_in_progress(services: Services) -> None:
     client = _client(services, "alice")
     experiment_id = _experiment(services, client)
-    suggestion = services.suggestions.create(client, experiment_id, SuggestionDraft())
+    suggestion, _ = services.suggestions.create(client, experiment_id, SuggestionDraft())
     services.observations.create(
         client,
         experiment_id,

@@ -51,10 +51,19 @@ class IssuedToken:
     client: Client
 
 
+# How long an API process trusts a token it has already checked. Every request of a worker
+# loop would otherwise pay a database round trip; the price is that a revocation made by
+# another process takes up to this long to bite.
+AUTH_CACHE_SECONDS = 5
+_AUTH_CACHE_SIZE = 10_000
+
+
 class AccountService:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        # token hash -> (principal without its secret, expiry); per process, never shared
+        self._checked: dict[str, tuple[Principal, int]] = {}
 
     def authenticate(self, secret: str | None) -> Principal:
         if not secret:
@@ -62,15 +71,27 @@ class AccountService:
                 "No API token provided. Authenticate with HTTP basic auth, "
                 "the API token as the user name and an empty password."
             )
+        key = hash_token(secret)
+        now = self._clock()
+        cached = self._checked.get(key)
+        if cached is not None and cached[1] > now:
+            return replace(cached[0], secret=secret)
+        principal = self._lookup(key)
+        if len(self._checked) >= _AUTH_CACHE_SIZE:
+            self._checked.clear()
+        self._checked[key] = (principal, now + AUTH_CACHE_SECONDS)
+        return replace(principal, secret=secret)
+
+    def _lookup(self, key: str) -> Principal:
         with self._uow(write=False) as store:
-            token = store.clients.token_by_hash(hash_token(secret))
+            token = store.clients.token_by_hash(key)
             if token is None:
                 raise Forbidden("The API token is not valid.", token_status="invalid")
             if token.revoked:
                 raise Forbidden("The API token has been revoked.", token_status="revoked")
             client = store.clients.get(token.client_id)
             assert client is not None
-            return Principal(client=client, token=token, secret=secret)
+            return Principal(client=client, token=token)
 
     def issue_token(self, client_name: str) -> IssuedToken:
         """A new token for ``client_name``, creating the client if it does not exist yet."""
@@ -95,6 +116,7 @@ class AccountService:
     def revoke(self, token_id: int) -> ApiToken:
         with self._uow(write=True) as store:
             token = store.clients.revoke_token(token_id, self._clock())
+            self._checked.clear()
             if token is None:
                 raise NotFound(f"No API token with id {token_id}")
             return token

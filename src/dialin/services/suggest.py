@@ -46,12 +46,23 @@ def _explicit(experiment: Experiment, draft: SuggestionDraft) -> tuple[dict[str,
     return assignments, check_task(definition, draft.task_name)
 
 
+def _needs_history(experiment: Experiment) -> bool:
+    """Random search over a space with a continuous parameter cannot meaningfully repeat an
+    observed point (the chance is nil), so it skips loading the history: that load, made
+    under the experiment's lock, would otherwise bound throughput as experiments grow."""
+    definition = experiment.definition
+    continuous = any(p.type == "double" and p.grid is None for p in definition.active_parameters)
+    return definition.type != "random" or not continuous
+
+
 class SuggestionService:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    def create(self, client_id: int, experiment_id: int, draft: SuggestionDraft) -> Suggestion:
+    def create(
+        self, client_id: int, experiment_id: int, draft: SuggestionDraft
+    ) -> tuple[Suggestion, Experiment]:
         with self._uow(write=True) as store:
             # The experiment's row lock serializes suggestion creation per experiment across
             # every API process, so two workers never both see the same point as free.
@@ -71,7 +82,7 @@ class SuggestionService:
                 experiment.id, assignments, task, draft.metadata, self._clock()
             )
             store.experiments.touch(experiment.id, suggestion.created)
-            return suggestion
+            return suggestion, experiment
 
     def _next_point(
         self, store: Store, experiment: Experiment
@@ -79,7 +90,7 @@ class SuggestionService:
         queued = store.queued.pop_oldest(experiment.id)
         if queued is not None:
             return dict(queued.assignments), queued.task
-        history = store.observations.live(experiment.id)
+        history = store.observations.live(experiment.id) if _needs_history(experiment) else []
         pending = store.suggestions.open(experiment.id)
         # A fresh seed per suggestion keeps proposals reproducible from the stored history.
         seed = experiment.id * 1_000_003 + store.suggestions.count(experiment.id)

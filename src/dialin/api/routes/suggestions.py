@@ -24,8 +24,7 @@ router = APIRouter(prefix="/v1/experiments/{experiment_id:id}", tags=["suggestio
 @router.post("/suggestions")
 def create_suggestion(experiment_id: int, body: Body, caller: Caller, services: Svc) -> Response:
     draft = parse_suggestion_create(body)
-    experiment = services.experiments.definition_of(caller.client_id, experiment_id)
-    suggestion = services.suggestions.create(caller.client_id, experiment_id, draft)
+    suggestion, experiment = services.suggestions.create(caller.client_id, experiment_id, draft)
     return reply(render_suggestion(suggestion, experiment.definition))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dialin.domain.drafts import ExperimentDraft
@@ -66,7 +66,9 @@ class SqlExperimentStore:
             ExperimentRow.id == experiment_id, ExperimentRow.client_id == client_id
         )
         if lock:
-            statement = statement.with_for_update()
+            # NO KEY UPDATE: observation inserts check their foreign key with KEY SHARE, which
+            # this does not block, so recording results never waits for a suggestion.
+            statement = statement.with_for_update(key_share=True)
         row = self._s.scalar(statement)
         return None if row is None else _experiment(row)
 
@@ -82,9 +84,13 @@ class SqlExperimentStore:
         row.updated = experiment.updated
 
     def touch(self, experiment_id: int, now: int) -> None:
-        row = self._s.get(ExperimentRow, experiment_id)
-        if row is not None and row.updated < now:
-            row.updated = now
+        # Only the first write of each second locks the row; the rest match nothing.
+        self._s.execute(
+            update(ExperimentRow)
+            .where(ExperimentRow.id == experiment_id, ExperimentRow.updated < now)
+            .values(updated=now)
+            .execution_options(synchronize_session=False)
+        )
 
     def list(
         self,
