@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -55,10 +56,23 @@ def _needs_history(experiment: Experiment) -> bool:
     return definition.type != "random" or not continuous
 
 
+# Fitted model state per experiment, so an unchanged history is not refit from scratch. Only
+# a speed-up: each API process keeps its own, and proposals are valid without it.
+_MODEL_CACHE_EXPERIMENTS = 256
+
+
 class SuggestionService:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._models: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    def _model_cache(self, experiment_id: int) -> dict[str, Any]:
+        cache = self._models.pop(experiment_id, None) or {}
+        self._models[experiment_id] = cache
+        while len(self._models) > _MODEL_CACHE_EXPERIMENTS:
+            self._models.popitem(last=False)
+        return cache
 
     def create(
         self, client_id: int, experiment_id: int, draft: SuggestionDraft
@@ -95,7 +109,13 @@ class SuggestionService:
         # A fresh seed per suggestion keeps proposals reproducible from the stored history.
         seed = experiment.id * 1_000_003 + store.suggestions.count(experiment.id)
         proposal = propose(
-            experiment.definition, history, pending, 1, seed, time_budget=OPTIMIZER_TIME_BUDGET
+            experiment.definition,
+            history,
+            pending,
+            1,
+            seed,
+            time_budget=OPTIMIZER_TIME_BUDGET,
+            cache=self._model_cache(experiment.id),
         )[0]
         if experiment.definition.type != "grid" and any(
             _same_point(proposal.assignments, p.assignments) for p in pending
