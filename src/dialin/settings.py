@@ -19,3 +19,6 @@ class Settings(BaseSettings):
     workers: int = 1
     # Connections per API process; several processes share PostgreSQL's max_connections.
     pool_size: int = 10
+    # Where logged files keep their bytes: a directory, or s3://bucket/prefix. Unset: a
+    # dialin-files directory beside the SQLite database (else in the working directory).
+    file_storage: str | None = None

@@ -12,15 +12,19 @@ from dialin import __version__
 from dialin.api.errors import install_error_handlers
 from dialin.api.routes import (
     accounts,
+    aiexperiment_runs,
     aiexperiments,
     experiments,
+    files,
     observations,
     projects,
     suggestions,
+    training_runs,
 )
 from dialin.api.transport import SigOptTransport
 from dialin.services.container import Services
 from dialin.settings import Settings
+from dialin.storage.blobs import blob_store_for
 from dialin.storage.db import Database
 from dialin.storage.schema import ensure_schema
 from dialin.storage.store import SqlUnitOfWork
@@ -50,13 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.services = Services.build(SqlUnitOfWork(database), _clock)
+    blobs = blob_store_for(settings.file_storage, settings.database_url)
+    app.state.services = Services.build(SqlUnitOfWork(database), _clock, blobs)
     app.state.database = database
     install_error_handlers(app)
     routers = [
         m.router
         for m in (accounts, projects, experiments, aiexperiments, suggestions, observations)
-    ]
+    ] + [training_runs.router, aiexperiment_runs.router, files.router]
     for router in routers:
         app.include_router(router)
     # Every route with its verbs, for 405 answers that list all of a path's methods.

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from dialin.services.accounts import AccountService, ProjectService
 from dialin.services.experiments import ExperimentService
+from dialin.services.files import FileService
 from dialin.services.observe import ObservationService
 from dialin.services.ports import Clock, UnitOfWork
+from dialin.services.run_ports import BlobStore
+from dialin.services.runs import RunService
 from dialin.services.suggest import SuggestionService
 
 __all__ = ["Services"]
@@ -20,13 +23,19 @@ class Services:
     experiments: ExperimentService
     suggestions: SuggestionService
     observations: ObservationService
+    runs: RunService
+    files: FileService
 
     @classmethod
-    def build(cls, uow: UnitOfWork, clock: Clock) -> Services:
+    def build(cls, uow: UnitOfWork, clock: Clock, blobs: BlobStore | None = None) -> Services:
+        """``blobs``: where file bytes go; without it, file uploads are disabled."""
+        suggestions = SuggestionService(uow, clock)
         return cls(
             accounts=AccountService(uow, clock),
             projects=ProjectService(uow, clock),
             experiments=ExperimentService(uow, clock),
-            suggestions=SuggestionService(uow, clock),
+            suggestions=suggestions,
             observations=ObservationService(uow, clock),
+            runs=RunService(uow, clock, suggestions),
+            files=FileService(uow, clock, blobs),
         )

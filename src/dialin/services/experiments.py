@@ -30,10 +30,7 @@ class ExperimentView:
 
 def progress_of(store: Store, experiment: Experiment) -> ObservationProgress | RunProgress:
     if experiment.runs_only:
-        # Training runs are not stored yet: an AI experiment has none to count.
-        return RunProgress(
-            finished_run_count=0, active_run_count=0, budget=experiment.definition.budget
-        )
+        return store.runs.progress(experiment.id, experiment.definition.budget)
     return store.experiments.progress(experiment)
 
 
@@ -124,6 +121,7 @@ class ExperimentService:
                 replace(experiment, state="deleted", updated=max(experiment.updated, now))
             )
             if include_runs:
+                store.runs.delete_of_experiment(experiment.id, now)
                 store.suggestions.delete(experiment.id)
                 store.observations.delete(experiment.id)
 

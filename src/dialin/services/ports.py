@@ -15,6 +15,7 @@ from dialin.domain.paging import Page, PageRequest
 from dialin.domain.parameters import Assignments
 from dialin.domain.progress import ObservationProgress
 from dialin.domain.suggestions import QueuedSuggestion, Suggestion
+from dialin.services.run_ports import CheckpointStore, FileStore, RunStore, SecretStore
 
 __all__ = [
     "ClientStore",
@@ -136,6 +137,14 @@ class Store(Protocol):
     def queued(self) -> QueuedSuggestionStore: ...
     @property
     def observations(self) -> ObservationStore: ...
+    @property
+    def runs(self) -> RunStore: ...
+    @property
+    def checkpoints(self) -> CheckpointStore: ...
+    @property
+    def files(self) -> FileStore: ...
+    @property
+    def secrets(self) -> SecretStore: ...
 
 
 class UnitOfWork(Protocol):

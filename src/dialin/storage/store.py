@@ -11,6 +11,12 @@ from dialin.storage.db import Database
 from dialin.storage.repositories.accounts import SqlClientStore, SqlProjectStore
 from dialin.storage.repositories.experiments import SqlExperimentStore
 from dialin.storage.repositories.observations import SqlObservationStore
+from dialin.storage.repositories.runs import (
+    SqlCheckpointStore,
+    SqlFileStore,
+    SqlRunStore,
+    SqlSecretStore,
+)
 from dialin.storage.repositories.suggestions import SqlQueuedSuggestionStore, SqlSuggestionStore
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -24,6 +30,10 @@ class SqlStore:
         self.suggestions = SqlSuggestionStore(session)
         self.queued = SqlQueuedSuggestionStore(session)
         self.observations = SqlObservationStore(session)
+        self.runs = SqlRunStore(session)
+        self.checkpoints = SqlCheckpointStore(session)
+        self.files = SqlFileStore(session)
+        self.secrets = SqlSecretStore(session)
 
 
 class SqlUnitOfWork:

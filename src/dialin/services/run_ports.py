@@ -1,0 +1,62 @@
+"""What the run services need from storage: runs, checkpoints, files, shared secrets (parts of
+``ports.Store``), and somewhere to keep file bytes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dialin.domain.experiments import Metadata
+from dialin.domain.metrics import MetricValue
+from dialin.domain.progress import RunProgress
+from dialin.domain.runs import Checkpoint, File, TrainingRun
+
+__all__ = [
+    "BlobStore",
+    "CheckpointStore",
+    "FileStore",
+    "RunStore",
+    "SecretStore",
+]
+
+
+class RunStore(Protocol):
+    def add(self, run: TrainingRun) -> TrainingRun:
+        """Stores ``run`` (its id is ignored) and returns it with its new id."""
+        ...
+
+    def get(self, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun | None: ...
+    def save(self, run: TrainingRun) -> None: ...
+    def in_project(
+        self, client_id: int, project: str, *, experiment_id: int | None = None
+    ) -> list[TrainingRun]: ...
+    def of_experiment(self, experiment_id: int, *, deleted: bool | None) -> list[TrainingRun]: ...
+    def progress(self, experiment_id: int, budget: int | None) -> RunProgress: ...
+    def delete_of_experiment(self, experiment_id: int, now: int) -> None: ...
+    def set_linked_deleted(self, run: TrainingRun, deleted: bool) -> None:
+        """The run's suggestion and observation follow its archive state."""
+        ...
+
+
+class CheckpointStore(Protocol):
+    def add(
+        self, run_id: int, values: tuple[MetricValue, ...], metadata: Metadata | None, now: int
+    ) -> Checkpoint: ...
+    def get(self, run_id: int, checkpoint_id: int) -> Checkpoint | None: ...
+    def of_run(self, run_id: int) -> list[Checkpoint]: ...
+
+
+class FileStore(Protocol):
+    def add(self, file: File) -> File: ...
+    def get(self, file_id: int) -> File | None: ...
+    def mark_uploaded(self, file_id: int) -> None: ...
+
+
+class SecretStore(Protocol):
+    def get(self, name: str) -> str: ...
+
+
+class BlobStore(Protocol):
+    """File bytes by key; the service has checked length and digest before ``put``."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes | None: ...

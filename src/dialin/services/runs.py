@@ -1,0 +1,305 @@
+"""Training runs: create in a project or an AI experiment, change by MERGE or PUT, archive,
+list; a served run's observation when it first finishes; its checkpoints."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from dialin.domain.experiments import Experiment, Metadata
+from dialin.domain.metrics import MetricValue
+from dialin.domain.observations import Observation
+from dialin.domain.paging import Page, PageRequest, page_in_memory
+from dialin.domain.rules import check_assignments
+from dialin.domain.run_filters import RunFilter, run_matches, run_sort_key
+from dialin.domain.runs import (
+    CHECKPOINT_LIMIT,
+    SIGOPT_SOURCE,
+    Checkpoint,
+    RunPatch,
+    TrainingRun,
+    UpdateMode,
+    apply_run_patch,
+)
+from dialin.domain.scoring import score
+from dialin.errors import Forbidden, InvalidField, NotFound
+from dialin.optimizer import best_observations
+from dialin.services.experiments import require_experiment, require_live
+from dialin.services.ports import Clock, Store, UnitOfWork
+from dialin.services.suggest import SuggestionService
+
+__all__ = ["RunService", "require_run"]
+
+
+def require_run(store: Store, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun:
+    run = store.runs.get(client_id, run_id, lock=lock)
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def _new_run(client_id: int, project: str, patch: RunPatch, now: int) -> TrainingRun:
+    blank = TrainingRun(
+        id=0, client_id=client_id, project=project, name="", created=now, updated=now
+    )
+    return apply_run_patch(blank, patch, "put", now)
+
+
+def _parameter_assignments(
+    experiment: Experiment, assignments: Mapping[str, Any]
+) -> dict[str, Any]:
+    names = {p.name for p in experiment.definition.active_parameters}
+    names |= {c.name for c in experiment.definition.conditionals}
+    return {k: v for k, v in assignments.items() if k in names}
+
+
+def _observation_of(experiment: Experiment, run: TrainingRun, now: int) -> Observation:
+    """Failed when the run failed or misses a value of any experiment metric (stored too)."""
+    values = [run.metric_value(m.name) for m in experiment.definition.metrics if m.name]
+    failed = run.state == "failed" or any(v is None for v in values)
+    measured = (
+        ()
+        if failed
+        else tuple(replace(v, value_stddev=v.value_stddev or 0.0) for v in values if v is not None)
+    )
+    return Observation(
+        id=0,
+        experiment_id=experiment.id,
+        assignments=_parameter_assignments(experiment, run.assignments),
+        created=now,
+        values=tuple(sorted(measured, key=lambda v: v.name or "")),
+        failed=failed,
+        suggestion_id=run.suggestion_id,
+    )
+
+
+def _record_observation(store: Store, experiment: Experiment, run: TrainingRun, now: int) -> int:
+    observation = _observation_of(experiment, run, now)
+    saved = store.observations.add(observation, score(experiment.definition, observation))
+    if run.suggestion_id is not None:
+        store.suggestions.close(run.suggestion_id)
+    return saved.id
+
+
+class RunService:
+    def __init__(self, uow: UnitOfWork, clock: Clock, suggestions: SuggestionService) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._suggestions = suggestions
+
+    # Creation
+
+    def create(self, client_id: int, project: str, patch: RunPatch) -> TrainingRun:
+        return self.create_batch(client_id, project, [patch])[0]
+
+    def create_batch(
+        self, client_id: int, project: str, patches: Sequence[RunPatch]
+    ) -> builtins.list[TrainingRun]:
+        """All or nothing: every run is checked before the first is stored."""
+        with self._uow(write=True) as store:
+            if store.projects.get(client_id, project) is None:
+                raise NotFound()
+            now = self._clock()
+            runs = [_new_run(client_id, project, p, now) for p in patches]
+            return [store.runs.add(r) for r in runs]
+
+    def create_in_experiment(
+        self, client_id: int, experiment_id: int, patch: RunPatch
+    ) -> TrainingRun:
+        with self._uow(write=True) as store:
+            # The experiment's row lock serializes run creation, so concurrent workers see each
+            # other's runs in the budget count and never create more runs than the budget.
+            experiment = require_experiment(store, client_id, experiment_id, lock=True)
+            if not experiment.runs_only:
+                raise NotFound()
+            require_live(experiment)
+            assert experiment.project is not None
+            if store.projects.get(client_id, experiment.project) is None:
+                raise NotFound()
+            progress = store.runs.progress(experiment.id, experiment.definition.budget)
+            if progress.remaining_budget is not None and progress.remaining_budget <= 0:
+                raise Forbidden(
+                    f"AI experiment {experiment.id} has used its budget of "
+                    f"{experiment.definition.budget} runs; raise the budget to create more"
+                )
+            now = self._clock()
+            run = replace(
+                _new_run(client_id, experiment.project, patch, now), experiment_id=experiment.id
+            )
+            if run.state == "active":
+                run = store.runs.add(self._with_suggestion(store, experiment, run, now))
+            else:
+                # A run reported already finished is an observation at once, without suggestion.
+                check_assignments(
+                    experiment.definition, _parameter_assignments(experiment, run.assignments)
+                )
+                run = store.runs.add(run)
+                run = replace(run, observation_id=_record_observation(store, experiment, run, now))
+                store.runs.save(run)
+            store.experiments.touch(experiment.id, now)
+            return run
+
+    def _with_suggestion(
+        self, store: Store, experiment: Experiment, run: TrainingRun, now: int
+    ) -> TrainingRun:
+        given = _parameter_assignments(experiment, run.assignments)
+        if given:
+            try:
+                explicit = check_assignments(experiment.definition, given)
+            except InvalidField:
+                # SigOpt keeps such a run, without a suggestion, rather than refuse it.
+                return run
+            suggestion = store.suggestions.add(experiment.id, explicit, None, None, now)
+            return replace(run, suggestion_id=suggestion.id)
+        # The same broker as suggestion creation: queued suggestions first, then the optimizer.
+        served, task = self._suggestions._next_point(store, experiment)
+        suggestion = store.suggestions.add(experiment.id, served, task, None, now)
+        meta = {**run.assignments_meta, **{k: {"source": SIGOPT_SOURCE} for k in served}}
+        sources = {
+            **run.assignments_sources,
+            SIGOPT_SOURCE: {"sort": 1, "default_show": True},
+        }
+        return replace(
+            run,
+            suggestion_id=suggestion.id,
+            assignments={**run.assignments, **served},
+            assignments_meta=meta,
+            assignments_sources=sources,
+        )
+
+    # Reading
+
+    def get(self, client_id: int, run_id: int) -> TrainingRun:
+        with self._uow(write=False) as store:
+            return require_run(store, client_id, run_id)
+
+    def list(
+        self,
+        client_id: int,
+        project: str,
+        page: PageRequest,
+        *,
+        filters: Sequence[RunFilter] = (),
+        search: str | None = None,
+    ) -> Page[TrainingRun]:
+        with self._uow(write=False) as store:
+            if store.projects.get(client_id, project) is None:
+                raise NotFound()
+            # The client filters on the experiment: narrow by it in the query.
+            experiment_id = next(
+                (
+                    int(str(f.value))
+                    for f in filters
+                    if f.field == "experiment" and f.operator == "==" and str(f.value).isdigit()
+                ),
+                None,
+            )
+            runs = store.runs.in_project(client_id, project, experiment_id=experiment_id)
+        found = [r for r in runs if all(run_matches(r, f) for f in filters)]
+        if search:
+            found = [r for r in found if search.lower() in r.name.lower()]
+        return page_in_memory(found, run_sort_key(page.sort), page)
+
+    def of_experiment(
+        self, client_id: int, experiment_id: int, page: PageRequest
+    ) -> Page[TrainingRun]:
+        with self._uow(write=False) as store:
+            experiment = require_experiment(store, client_id, experiment_id)
+            runs = store.runs.of_experiment(experiment.id, deleted=None)
+        return page_in_memory(runs, run_sort_key(page.sort), page)
+
+    def best(self, client_id: int, experiment_id: int, page: PageRequest) -> Page[TrainingRun]:
+        """The runs whose observations are the experiment's best assignments, best first."""
+        with self._uow(write=False) as store:
+            experiment = require_experiment(store, client_id, experiment_id)
+            history = store.observations.live(experiment.id)
+            runs = store.runs.of_experiment(experiment.id, deleted=False)
+        by_observation = {r.observation_id: r for r in runs if r.observation_id is not None}
+        best = best_observations(experiment.definition, history)
+        ranked = [by_observation[o.id] for o in best if o.id in by_observation]
+        return page_in_memory(ranked, run_sort_key(page.sort), page)
+
+    # Changes
+
+    def update(self, client_id: int, run_id: int, patch: RunPatch, mode: UpdateMode) -> TrainingRun:
+        with self._uow(write=True) as store:
+            # Logging calls of one run may race (threads, integrations): take its row lock.
+            run = require_run(store, client_id, run_id, lock=True)
+            project = patch.get("project")
+            if project is not None and project != run.project:
+                if run.experiment_id is not None:
+                    raise InvalidField("project", "Runs of an AI experiment stay in its project")
+                if store.projects.get(client_id, project) is None:
+                    raise InvalidField("project", f"Unknown project ID: {project}")
+            now = self._clock()
+            changed = apply_run_patch(run, patch, mode, now)
+            changed = self._observe_if_finished(store, run, changed, now)
+            if changed.deleted != run.deleted:
+                store.runs.set_linked_deleted(changed, changed.deleted)
+            store.runs.save(changed)
+            if changed.experiment_id is not None:
+                store.experiments.touch(changed.experiment_id, now)
+            return changed
+
+    def _observe_if_finished(
+        self, store: Store, before: TrainingRun, after: TrainingRun, now: int
+    ) -> TrainingRun:
+        if (
+            after.experiment_id is None
+            or after.suggestion_id is None
+            or after.observation_id is not None
+            or after.state == "active"
+            or before.state != "active"
+        ):
+            return after
+        experiment = require_experiment(store, after.client_id, after.experiment_id)
+        return replace(after, observation_id=_record_observation(store, experiment, after, now))
+
+    def delete(self, client_id: int, run_id: int) -> TrainingRun:
+        return self.update(client_id, run_id, RunPatch({"deleted": True}), "put")
+
+    # Checkpoints
+
+    def add_checkpoint(
+        self,
+        client_id: int,
+        run_id: int,
+        values: tuple[MetricValue, ...],
+        metadata: Metadata | None,
+    ) -> Checkpoint:
+        with self._uow(write=True) as store:
+            # The row lock makes the 200-checkpoint limit hold under concurrent posts.
+            run = require_run(store, client_id, run_id, lock=True)
+            if run.observation_id is not None:
+                raise Forbidden("This run already produced an observation: no more checkpoints")
+            if run.checkpoint_count >= CHECKPOINT_LIMIT:
+                raise Forbidden(f"A run has at most {CHECKPOINT_LIMIT} checkpoints")
+            if run.experiment_id is not None:
+                experiment = require_experiment(store, client_id, run.experiment_id)
+                metrics = {m.name for m in experiment.definition.metrics}
+                for i, value in enumerate(values):
+                    if value.name not in metrics:
+                        raise InvalidField(
+                            f"values[{i}].name",
+                            f"values[{i}].name: {value.name!r} is not a metric of the experiment",
+                        )
+            now = self._clock()
+            checkpoint = store.checkpoints.add(run.id, values, metadata, now)
+            store.runs.save(replace(run, updated=max(run.updated, now)))
+            return checkpoint
+
+    def checkpoint(self, client_id: int, run_id: int, checkpoint_id: int) -> Checkpoint:
+        with self._uow(write=False) as store:
+            require_run(store, client_id, run_id)
+            found = store.checkpoints.get(run_id, checkpoint_id)
+            if found is None:
+                raise NotFound()
+            return found
+
+    def checkpoints(self, client_id: int, run_id: int, page: PageRequest) -> Page[Checkpoint]:
+        with self._uow(write=False) as store:
+            require_run(store, client_id, run_id)
+            found = store.checkpoints.of_run(run_id)
+        return page_in_memory(found, lambda c: (c.id,), page)
