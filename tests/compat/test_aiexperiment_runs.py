@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -150,6 +151,23 @@ def test_archiving_runs_frees_budget_and_cascades(http: httpx.Client, project: s
     assert sigopt.get_run(run.id).deleted is True
     with raises_api_error(400):
         experiment.create_run()
+
+
+def test_concurrent_run_creation_stops_exactly_at_the_budget(
+    server: RunningServer, project: str
+) -> None:
+    experiment = _experiment(budget=5)
+    url = f"{server.api_url}/v1/aiexperiments/{experiment.id}/training_runs"
+
+    def create(_: int) -> int:
+        with httpx.Client(auth=(server.token_a, ""), timeout=60) as http:
+            return http.post(url, json={"name": "burst"}).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(create, range(12)))
+    assert sorted(statuses) == [200] * 5 + [403] * 7
+    experiment.refresh()
+    assert experiment.progress.total_run_count == 5
 
 
 def test_runs_of_other_clients_experiments_do_not_exist(
