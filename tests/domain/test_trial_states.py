@@ -69,7 +69,9 @@ REFUSED = [pair for pair in PAIRS if pair not in ALLOWED]
 
 
 def trial(state: TrialState = S.ACTIVE, **changes: object) -> Trial:
-    return replace(Trial(id=7, experiment_id=1, state=state, start_time=NOW - 100), **changes)
+    """A trial whose allocation is running (unless ``allocation_open=False``)."""
+    base = Trial(id=7, experiment_id=1, state=state, start_time=NOW - 100, allocation_open=True)
+    return replace(base, **changes)
 
 
 @pytest.mark.parametrize(("source", "target"), sorted(ALLOWED), ids=lambda s: str(s))
@@ -111,7 +113,8 @@ def test_reopening_a_finished_trial_clears_its_end_and_restarts() -> None:
     ],
 )
 def test_stopping_without_allocation_settles(stopping: TrialState, terminal: TrialState) -> None:
-    assert settle_without_allocation(trial(stopping), NOW).state == terminal
+    assert settle_without_allocation(trial(stopping, allocation_open=False), NOW).state == terminal
+    assert settle_without_allocation(trial(stopping), NOW).state == stopping
 
 
 class TestPatch:
@@ -236,15 +239,27 @@ class TestAllocationExit:
         with pytest.raises(InvalidTransition):
             allocation_exited(trial(S.COMPLETED), AllocationExit(ExitCause.EXITED), NOW)
 
+    def test_only_an_open_allocation_exits(self) -> None:
+        closed = allocation_exited(trial(), AllocationExit(ExitCause.EXITED), NOW).trial
+        assert not closed.allocation_open
+        with pytest.raises(InvalidTransition):
+            allocation_exited(replace(closed, state=S.ACTIVE), crashed(), NOW)
+
+    def test_reallocation_opens_the_next_allocation(self) -> None:
+        outcome = allocation_exited(trial(), crashed(), NOW)
+        assert outcome.trial.allocation_open
+
 
 def test_each_allocation_bumps_the_run_id() -> None:
-    first = start_allocation(trial())
-    assert start_allocation(first).trial_run_id == first.trial_run_id + 1 == 2
+    first = start_allocation(trial(allocation_open=False))
+    assert (first.trial_run_id, first.allocation_open) == (1, True)
+    with pytest.raises(InvalidTransition, match="already has an open allocation"):
+        start_allocation(first)
 
 
 def test_paused_trial_gets_no_allocation() -> None:
     with pytest.raises(InvalidTransition):
-        start_allocation(trial(S.PAUSED))
+        start_allocation(trial(S.PAUSED, allocation_open=False))
 
 
 class TestEarlyExit:

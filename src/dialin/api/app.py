@@ -20,6 +20,7 @@ from dialin.api.routes import (
     projects,
     suggestions,
     training_runs,
+    trials,
 )
 from dialin.api.transport import SigOptTransport
 from dialin.services.container import Services
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [
         m.router
         for m in (accounts, projects, experiments, aiexperiments, suggestions, observations)
-    ] + [training_runs.router, aiexperiment_runs.router, files.router]
+    ] + [training_runs.router, aiexperiment_runs.router, files.router, trials.router]
     for router in routers:
         app.include_router(router)
     # Every route with its verbs, for 405 answers that list all of a path's methods.

@@ -10,8 +10,10 @@ from sqlalchemy.exc import OperationalError
 from dialin import __version__
 from dialin.cli.console import err
 from dialin.cli.db import db
+from dialin.cli.experiments import experiment
 from dialin.cli.server import server
 from dialin.cli.tokens import token
+from dialin.cli.trials import trial
 from dialin.errors import DialinError, InvalidField, NotFound, SchemaMismatch
 
 __all__ = ["cli", "main"]
@@ -29,6 +31,8 @@ def cli() -> None:
 cli.add_command(server)
 cli.add_command(token)
 cli.add_command(db)
+cli.add_command(trial)
+cli.add_command(experiment)
 
 
 def main() -> None:

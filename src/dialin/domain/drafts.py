@@ -6,7 +6,7 @@ Fields left ``UNSET`` were absent from the request; ``None`` means "clear this".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, TypeAlias, TypeVar
 
@@ -48,6 +48,8 @@ class ExperimentDraft:
     runs_only: bool = False
     project: str | None = None
     metadata: Metadata | None = None
+    # dialin's own settings (Experiment.extras), e.g. early stopping
+    extras: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

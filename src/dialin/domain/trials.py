@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal, TypeAlias
 
@@ -139,8 +139,6 @@ class Trial:
     state: TrialState
     start_time: int
     end_time: int | None = None
-    # Unmanaged trials store RUNNING; managed ones compute the sub-state from the allocation.
-    sub_state: ActiveSubState | None = None
     managed: bool = False
     restarts: int = 0
     max_restarts: int = DEFAULT_MAX_RESTARTS
@@ -150,6 +148,24 @@ class Trial:
     early_exit_at: int | None = None
     # The runner acknowledged the graceful-stop signal: it exits 0 but is not done.
     preemption_acknowledged: bool = False
+    # An allocation was started and has not reported its exit yet.
+    allocation_open: bool = False
+    client_id: int = 0
+    name: str = ""
+    hparams: Mapping[str, object] = field(default_factory=dict)
+    # Stored aggregates of the metric reports (metric_reports.summary_to_json shape).
+    summary_metrics: Mapping[str, object] = field(default_factory=dict)
+    total_batches_processed: int = 0
+
+    @property
+    def sub_state(self) -> ActiveSubState | None:
+        """Unmanaged trials are RUNNING while ACTIVE; managed ones wait QUEUED for an allocation.
+        (dialin's launchers report no image-pull or start-up phase.)"""
+        if self.state != TrialState.ACTIVE:
+            return None
+        if not self.managed or self.allocation_open:
+            return ActiveSubState.RUNNING
+        return ActiveSubState.QUEUED
 
     @property
     def reported_restarts(self) -> int:
@@ -168,7 +184,7 @@ def change_state(trial: Trial, to: TrialState, now: int) -> Trial:
     if to not in TRANSITIONS[trial.state]:
         raise InvalidTransition(f"A trial cannot go from {trial.state} to {to}")
     if to.terminal:
-        return replace(trial, state=to, end_time=now, sub_state=None)
+        return replace(trial, state=to, end_time=now)
     if trial.state.terminal:
         # Reopened by "continue experiment": a fresh failure budget and no end yet.
         return replace(trial, state=to, end_time=None, restarts=0, preemption_acknowledged=False)
@@ -195,20 +211,23 @@ def patch_state(trial: Trial, requested: TrialState, now: int) -> PatchResult:
 
 def settle_without_allocation(trial: Trial, now: int) -> Trial:
     """A stopping trial with no live allocation goes straight to its terminal state."""
-    if trial.state.stopping:
+    if trial.state.stopping and not trial.allocation_open:
         return change_state(trial, _STOPPED_AS[trial.state], now)
     return trial
 
 
 def start_allocation(trial: Trial) -> Trial:
-    """A new allocation (first start, crash restart, resume): a new ``trial_run_id``."""
+    """A new allocation (first start, crash restart, resume): a new ``trial_run_id``.
+    At most one allocation is open per trial."""
     if trial.state != TrialState.ACTIVE:
         raise InvalidTransition(f"A {trial.state} trial gets no allocation")
+    if trial.allocation_open:
+        raise InvalidTransition(f"Trial {trial.id} already has an open allocation")
     return replace(
         trial,
         trial_run_id=trial.trial_run_id + 1,
         preemption_acknowledged=False,
-        sub_state=None if trial.managed else ActiveSubState.RUNNING,
+        allocation_open=True,
     )
 
 
@@ -263,8 +282,9 @@ def allocation_exited(trial: Trial, exit: AllocationExit, now: int) -> ExitOutco
     def again(source: Trial, rule: str) -> ExitOutcome:
         return ExitOutcome(start_allocation(source), reallocate=True, rule=rule)
 
-    if trial.state.terminal:
-        raise InvalidTransition(f"A {trial.state} trial has no allocation to exit")
+    if trial.state.terminal or not trial.allocation_open:
+        raise InvalidTransition(f"Trial {trial.id} has no open allocation")
+    trial = replace(trial, allocation_open=False)
     if trial.state.stopping:
         return end(TrialState.ERROR if exit.failed else _STOPPED_AS[trial.state], "stopping state")
     if trial.stopped_by_searcher:

@@ -12,6 +12,7 @@ from dialin.services.ports import Clock, UnitOfWork
 from dialin.services.run_ports import BlobStore
 from dialin.services.runs import RunService
 from dialin.services.suggest import SuggestionService
+from dialin.services.trials import TrialService
 
 __all__ = ["Services"]
 
@@ -23,6 +24,7 @@ class Services:
     experiments: ExperimentService
     suggestions: SuggestionService
     observations: ObservationService
+    trials: TrialService
     runs: RunService
     files: FileService
 
@@ -36,6 +38,7 @@ class Services:
             experiments=ExperimentService(uow, clock),
             suggestions=suggestions,
             observations=ObservationService(uow, clock),
+            trials=TrialService(uow, clock),
             runs=RunService(uow, clock, suggestions),
             files=FileService(uow, clock, blobs),
         )

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from dialin.domain.accounts import ApiToken, Client, Project
+from dialin.domain.checkpoints import Checkpoint
 from dialin.domain.drafts import ExperimentDraft, ProjectDraft
 from dialin.domain.experiments import Experiment, Metadata
+from dialin.domain.metric_reports import MetricsReport
 from dialin.domain.metrics import Task
 from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest
 from dialin.domain.parameters import Assignments
 from dialin.domain.progress import ObservationProgress
 from dialin.domain.suggestions import QueuedSuggestion, Suggestion
+from dialin.domain.trial_history import LogLine, StateChange
+from dialin.domain.trials import Trial
 from dialin.services.run_ports import CheckpointStore, FileStore, RunStore, SecretStore
 
 __all__ = [
@@ -26,6 +30,7 @@ __all__ = [
     "QueuedSuggestionStore",
     "Store",
     "SuggestionStore",
+    "TrialStore",
     "UnitOfWork",
 ]
 
@@ -124,6 +129,51 @@ class ObservationStore(Protocol):
     def rescore(self, experiment_id: int, scores: dict[int, float | None]) -> None: ...
 
 
+class TrialStore(Protocol):
+    """Trials are training runs seen through their lifecycle columns; ``get`` answers only the
+    owning client. ``save`` records a change of state, run id or restarts in the history."""
+
+    def get(self, client_id: int, trial_id: int, *, lock: bool = False) -> Trial | None: ...
+    def of_experiment(self, experiment_id: int, *, lock: bool = False) -> list[Trial]: ...
+    def add(
+        self,
+        client_id: int,
+        project: str,
+        experiment_id: int,
+        name: str,
+        hparams: Mapping[str, Any],
+        max_restarts: int,
+        now: int,
+    ) -> Trial: ...
+    def save(self, trial: Trial, now: int, reason: str) -> None: ...
+    def history(self, trial_id: int) -> list[StateChange]: ...
+    def reports(self, trial_id: int) -> list[MetricsReport]: ...
+    def experiment_validations(self, experiment_id: int) -> list[MetricsReport]: ...
+    def add_report(
+        self,
+        trial_id: int,
+        trial_run_id: int,
+        group: str,
+        metrics: Mapping[str, object],
+        batch_metrics: Sequence[Mapping[str, object]],
+        end_time: float,
+        total_batches: int | None,
+    ) -> MetricsReport: ...
+    def replace_report_metrics(self, report_id: int, metrics: Mapping[str, object]) -> None: ...
+    def archive_reports(self, report_ids: Sequence[int]) -> None: ...
+    def save_summary(
+        self, trial_id: int, summary: Mapping[str, object], total_batches: int, now: int
+    ) -> None: ...
+    def add_checkpoint(self, checkpoint: Checkpoint, files: Mapping[str, bytes]) -> None: ...
+    def checkpoint(self, uuid: str) -> Checkpoint | None: ...
+    def checkpoints(self, trial_id: int) -> list[Checkpoint]: ...
+    def checkpoint_files(self, uuid: str) -> dict[str, bytes]: ...
+    def add_logs(
+        self, trial_id: int, trial_run_id: int, stream: str, lines: Sequence[str], now: int
+    ) -> None: ...
+    def logs(self, trial_id: int, *, after: int, limit: int) -> list[LogLine]: ...
+
+
 class Store(Protocol):
     @property
     def clients(self) -> ClientStore: ...
@@ -137,6 +187,8 @@ class Store(Protocol):
     def queued(self) -> QueuedSuggestionStore: ...
     @property
     def observations(self) -> ObservationStore: ...
+    @property
+    def trials(self) -> TrialStore: ...
     @property
     def runs(self) -> RunStore: ...
     @property

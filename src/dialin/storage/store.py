@@ -18,6 +18,7 @@ from dialin.storage.repositories.runs import (
     SqlSecretStore,
 )
 from dialin.storage.repositories.suggestions import SqlQueuedSuggestionStore, SqlSuggestionStore
+from dialin.storage.repositories.trials import SqlTrialStore
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -30,6 +31,7 @@ class SqlStore:
         self.suggestions = SqlSuggestionStore(session)
         self.queued = SqlQueuedSuggestionStore(session)
         self.observations = SqlObservationStore(session)
+        self.trials = SqlTrialStore(session)
         self.runs = SqlRunStore(session)
         self.checkpoints = SqlCheckpointStore(session)
         self.files = SqlFileStore(session)

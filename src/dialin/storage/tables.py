@@ -16,10 +16,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -30,12 +33,17 @@ __all__ = [
     "ClientRow",
     "ExperimentRow",
     "FileRow",
+    "MetricReportRow",
     "ObservationRow",
     "ProjectRow",
     "QueuedSuggestionRow",
     "ServerSecretRow",
     "SuggestionRow",
     "TrainingRunRow",
+    "TrialCheckpointFileRow",
+    "TrialCheckpointRow",
+    "TrialLogRow",
+    "TrialStateChangeRow",
 ]
 
 # Stable constraint names so Alembic revisions name the same objects on every dialect.
@@ -210,6 +218,25 @@ class TrainingRunRow(Base):
     source_code: Mapped[dict[str, Any]] = mapped_column(JSON)
     # kept beside the checkpoints so the 200-per-run limit is checked under the run's row lock
     checkpoint_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The trial lifecycle (spec trials §1-§2). trial_state stays null until the trial API first
+    # changes the run; until then the trial state follows SigOpt's ``state``.
+    trial_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    restarts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    max_restarts: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
+    trial_run_id: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    stopped_by_searcher: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    early_exit: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    early_exit_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    preemption_acknowledged: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    allocation_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    end_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    summary_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    total_batches: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class CheckpointRow(Base):
@@ -222,6 +249,85 @@ class CheckpointRow(Base):
     values: Mapped[list[Any]] = mapped_column(JSON)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, nullable=True)
     created: Mapped[int] = mapped_column(BigInteger)
+
+
+class MetricReportRow(Base):
+    __tablename__ = "metric_reports"
+    __table_args__ = (
+        Index("ix_metric_reports_run_group_steps", "training_run_id", "group", "total_batches"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    training_run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id"))
+    trial_run_id: Mapped[int] = mapped_column(Integer)
+    group: Mapped[str] = mapped_column(String(100))
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    batch_metrics: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # epoch seconds with milliseconds
+    end_time: Mapped[float] = mapped_column(Float)
+    total_batches: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # set when a resumed run discards the work behind the report
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TrialCheckpointRow(Base):
+    """A model artifact of a trial (spec trials §4); SigOpt's checkpoints are metric snapshots."""
+
+    __tablename__ = "trial_checkpoints"
+    __table_args__ = (
+        Index("ix_trial_checkpoints_run_steps", "training_run_id", "steps_completed"),
+    )
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    training_run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id"))
+    trial_run_id: Mapped[int] = mapped_column(Integer)
+    report_time: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(24))
+    # relative path -> bytes
+    resources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    steps_completed: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class TrialCheckpointFileRow(Base):
+    """Checkpoint bytes, kept in the database so every API process serves every checkpoint."""
+
+    __tablename__ = "trial_checkpoint_files"
+
+    checkpoint_uuid: Mapped[str] = mapped_column(
+        ForeignKey("trial_checkpoints.uuid"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TrialStateChangeRow(Base):
+    """Every state change and restart of a trial, for its history."""
+
+    __tablename__ = "trial_state_changes"
+    __table_args__ = (Index("ix_trial_state_changes_run", "training_run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    training_run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id"))
+    at: Mapped[int] = mapped_column(BigInteger)
+    from_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(24))
+    trial_run_id: Mapped[int] = mapped_column(Integer)
+    restarts: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class TrialLogRow(Base):
+    __tablename__ = "trial_logs"
+    __table_args__ = (Index("ix_trial_logs_run", "training_run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    training_run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id"))
+    trial_run_id: Mapped[int] = mapped_column(Integer)
+    stream: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    at: Mapped[int] = mapped_column(BigInteger)
 
 
 class FileRow(Base):

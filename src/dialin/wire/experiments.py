@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from dialin.domain.asha import AshaConfig
 from dialin.domain.drafts import UNSET, ExperimentDraft, ExperimentPatch, Maybe
 from dialin.domain.experiments import (
     Experiment,
@@ -80,7 +81,8 @@ _SHARED_KEYS = (
     "parallel_bandwidth",
 )
 _CORE_KEYS = (*_SHARED_KEYS, "project", "observation_budget", "tasks", "runs_only", "budget")
-_AI_KEYS = (*_SHARED_KEYS, "budget")
+# early_stopping is dialin's own: ASHA for the experiment's trials, kept in Experiment.extras.
+_AI_KEYS = (*_SHARED_KEYS, "budget", "early_stopping")
 _UPDATE_KEYS = (
     "name",
     "state",
@@ -162,13 +164,30 @@ def parse_experiment_create(body: Mapping[str, object], *, ai: bool) -> Experime
         raise invalid(
             "project", "Runs-only experiments must be placed in a project: define project"
         )
+    extras: dict[str, object] = {}
+    if ai and obj.get("early_stopping") is not None:
+        extras["early_stopping"] = _early_stopping(obj["early_stopping"], metrics)
     return ExperimentDraft(
         name=name,
         definition=definition,
         runs_only=runs_only,
         project=project,
         metadata=check_metadata(obj.get("metadata")),
+        extras=extras,
     )
+
+
+def _early_stopping(value: object, metrics: Sequence[Metric]) -> dict[str, object]:
+    """``{type: asha, metric, max_length, reduction_factor?, num_rungs?, time_metric?}``; the
+    metric must be one of the experiment's, and its objective sets ``smaller_is_better``."""
+    body = dict(expect_object(value, "early_stopping"))
+    metric = next((m for m in metrics if m.name == body.get("metric")), None)
+    if metric is None:
+        raise invalid(
+            "early_stopping.metric", "early_stopping.metric must name an experiment metric"
+        )
+    body.setdefault("smaller_is_better", metric.objective == "minimize")
+    return AshaConfig.from_json(body).to_json()
 
 
 def _create_parameters(
@@ -302,6 +321,8 @@ def render_experiment(
     }
     if experiment.runs_only:
         rendered["budget"] = definition.budget
+        if "early_stopping" in experiment.extras:
+            rendered["early_stopping"] = experiment.extras["early_stopping"]
     else:
         rendered["development"] = experiment.development
         rendered["observation_budget"] = definition.budget

@@ -51,7 +51,7 @@ class SqlExperimentStore:
             development=False,
             definition=definition_to_json(draft.definition),
             metadata_=dict(draft.metadata) if draft.metadata is not None else None,
-            extras={},
+            extras=dict(draft.extras),
             created=now,
             updated=now,
         )
