@@ -10,7 +10,7 @@ from dialin.domain.accounts import ApiToken, Client, Project
 from dialin.domain.drafts import UNSET, ProjectDraft, ProjectPatch
 from dialin.domain.paging import Page, PageRequest
 from dialin.errors import Forbidden, NotFound, Unauthenticated
-from dialin.services.ports import Clock, UnitOfWork
+from dialin.services.ports import Clock, Store, UnitOfWork
 
 __all__ = [
     "AccountService",
@@ -143,6 +143,14 @@ class ProjectView:
     training_run_count: int
 
 
+def _view(store: Store, project: Project) -> ProjectView:
+    return ProjectView(
+        project,
+        store.projects.experiment_count(project.client_id, project.id),
+        store.runs.count_in_project(project.client_id, project.id),
+    )
+
+
 class ProjectService:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -158,7 +166,7 @@ class ProjectService:
             project = store.projects.get(client_id, reference_id)
             if project is None:
                 raise NotFound()
-            return ProjectView(project, store.projects.experiment_count(client_id, reference_id), 0)
+            return _view(store, project)
 
     def require(self, client_id: int, reference_id: str) -> Project:
         return self.get(client_id, reference_id).project
@@ -176,13 +184,10 @@ class ProjectService:
                 project = replace(project, deleted=patch.deleted)
             project = replace(project, updated=max(project.updated, self._clock()))
             store.projects.save(project)
-            return ProjectView(project, store.projects.experiment_count(client_id, reference_id), 0)
+            return _view(store, project)
 
     def list(self, client_id: int, page: PageRequest, *, deleted: bool | None) -> Page[ProjectView]:
         with self._uow(write=False) as store:
             found = store.projects.list(client_id, page, deleted=deleted)
-            views = [
-                ProjectView(p, store.projects.experiment_count(client_id, p.id), 0)
-                for p in found.items
-            ]
+            views = [_view(store, p) for p in found.items]
             return Page(items=views, count=found.count, before=found.before, after=found.after)

@@ -151,6 +151,20 @@ class SqlRunStore:
         total, done = int(counts[0] or 0), int(counts[1] or 0)
         return RunProgress(finished_run_count=done, active_run_count=total - done, budget=budget)
 
+    def count_in_project(self, client_id: int, project: str) -> int:
+        return (
+            self._s.scalar(
+                select(func.count())
+                .select_from(TrainingRunRow)
+                .where(
+                    TrainingRunRow.client_id == client_id,
+                    TrainingRunRow.project == project,
+                    TrainingRunRow.deleted.is_(False),
+                )
+            )
+            or 0
+        )
+
     def delete_of_experiment(self, experiment_id: int, now: int) -> None:
         self._s.execute(
             update(TrainingRunRow)
