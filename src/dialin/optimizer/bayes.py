@@ -35,7 +35,7 @@ from dialin.optimizer.constraints import Polytope
 from dialin.optimizer.duplicates import Candidate, PointKey, TakenPoints, point_key, point_keys
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
-from dialin.optimizer.maximize import ranked_candidates
+from dialin.optimizer.maximize import Region, ranked_candidates
 from dialin.optimizer.multiobjective import draw_weights, scalarise
 from dialin.optimizer.score import Repulsion, Score, ThresholdModel
 from dialin.optimizer.space import SearchSpace
@@ -47,6 +47,7 @@ from dialin.optimizer.surrogate import (
     metric_values,
     task_feature,
 )
+from dialin.optimizer.trust import half_widths, trust_length
 
 __all__ = ["choose_task", "initial_design_size", "propose_bayes"]
 
@@ -55,6 +56,8 @@ FloatArray = NDArray[np.float64]
 _N_INCUMBENTS = 5
 _KEY_CHUNK = 64
 _REPULSION_RADIUS = 0.1
+# from this many continuous parameters on, candidates concentrate in a trust region
+HIGH_DIMENSIONS = 8
 _FULL_COST_FROM = 0.75
 
 
@@ -86,6 +89,8 @@ class _Models:
     thresholds: list[ThresholdModel]
     incumbent: float | None
     incumbent_rows: FloatArray
+    # the modelled objective per observation, in order (nan where unusable)
+    values: FloatArray | None = None
 
 
 def propose_bayes(
@@ -181,6 +186,7 @@ def _propose(
         score = Score(
             objective_gp, models.incumbent, thresholds, success, definition.is_multitask, repulsion
         )
+        region = _region(space, models)
         cands, _ = ranked_candidates(
             score,
             space,
@@ -190,6 +196,7 @@ def _propose(
             n_random=min(1024, 512 + 16 * space.n_features),
             n_local=512 if models.incumbent_rows.shape[0] else 0,
             deadline=deadline,
+            region=region,
         )
         task = choose_task(definition, observations, len(observations) + len(pending) + k)
         fresh = next((i for i, key in enumerate(_keys(cands, task)) if key not in taken), None)
@@ -199,6 +206,37 @@ def _propose(
         taken.add(point_key(pick, task))
         chosen.append((pick, task))
     return chosen
+
+
+def _numeric_columns(space: SearchSpace) -> list[tuple[int, int]]:
+    """(raw column, feature column) of every continuous-valued parameter (double, int)."""
+    out = []
+    for j, (start, _, kind) in enumerate(space.feature_blocks()[space.n_conditionals :]):
+        if kind in ("double", "int"):
+            out.append((space.n_conditionals + j, start))
+    return out
+
+
+def _region(space: SearchSpace, models: _Models) -> Region | None:
+    """A trust region in high dimensions, where EI's global candidates are mostly far corners
+    of high variance; None in low dimensions or without a model."""
+    numeric = _numeric_columns(space)
+    values = models.values
+    if len(numeric) < HIGH_DIMENSIONS or models.objective_gp is None or values is None:
+        return None
+    if models.incumbent_rows.shape[0] == 0:
+        return None
+    centre = models.incumbent_rows[0]
+    length = trust_length(values, initial_design_size(space), len(numeric))
+    ell = models.objective_gp.ell[[f for _, f in numeric]]
+    widths = half_widths(ell, length)
+    half_width = np.zeros(space.n_raw)
+    z_lo, z_hi = np.zeros(space.n_features), np.ones(space.n_features)
+    zc = space.features(centre[None, :])[0]
+    for (raw, feature), w in zip(numeric, widths, strict=True):
+        half_width[raw] = w
+        z_lo[feature], z_hi[feature] = max(0.0, zc[feature] - w), min(1.0, zc[feature] + w)
+    return Region(centre, half_width, z_lo, z_hi)
 
 
 def _repulsion(
@@ -343,4 +381,4 @@ def _objective_models(
     else:
         ranked = np.argsort(-y_by_row, kind="stable")[:_N_INCUMBENTS]
         ranked = ranked[np.isfinite(y_by_row[ranked])]
-    return _Models(model, model.gp, thresholds, incumbent, history.rows[ranked])
+    return _Models(model, model.gp, thresholds, incumbent, history.rows[ranked], values)

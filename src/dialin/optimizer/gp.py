@@ -124,6 +124,12 @@ def _cholesky(k: FloatArray, diag: FloatArray, s2: float) -> FloatArray:
     return np.asarray(np.diag(np.sqrt(np.diag(k) + diag + s2)), dtype=np.float64)
 
 
+def _neg_log_ell_prior(log_ell: FloatArray) -> tuple[float, FloatArray]:
+    mu, sd = _ell_prior(log_ell.size)
+    value = float(((log_ell - mu) ** 2).sum()) / (2 * sd * sd) + float(log_ell.sum())
+    return value, (log_ell - mu) / (sd * sd) + 1.0
+
+
 def _neg_log_posterior(
     theta: FloatArray, sq_diffs: FloatArray, y: FloatArray, extra: FloatArray
 ) -> tuple[float, FloatArray]:
@@ -158,9 +164,8 @@ def _neg_log_posterior(
     grad[d + 1] = -0.5 * sn2 * float(np.trace(w))
     # Log-normal densities in ell and sn2 themselves (as in BoTorch), hence the "+ theta"
     # Jacobian terms: their modes sit at exp(mu - sd^2), i.e. ell ~ 0.3..1 for D = 2..20.
-    mu, sd = _ell_prior(d)
-    prior = float(((theta[:d] - mu) ** 2).sum()) / (2 * sd * sd) + float(theta[:d].sum())
-    grad[:d] += (theta[:d] - mu) / (sd * sd) + 1.0
+    prior, prior_grad = _neg_log_ell_prior(theta[:d])
+    grad[:d] += prior_grad
     m_s2, sd_s2 = _LOG_S2_PRIOR
     prior += float(theta[d] - m_s2) ** 2 / (2 * sd_s2 * sd_s2)
     grad[d] += (theta[d] - m_s2) / (sd_s2 * sd_s2)

@@ -15,6 +15,7 @@ Returns raw rows ordered best first, so the caller can take the first one not ta
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +27,7 @@ from dialin.optimizer.random import uniform_rows
 from dialin.optimizer.score import Score
 from dialin.optimizer.space import SearchSpace
 
-__all__ = ["ranked_candidates"]
+__all__ = ["Region", "ranked_candidates"]
 
 FloatArray = NDArray[np.float64]
 
@@ -34,6 +35,19 @@ _STEP_SCALES = np.array([0.01, 0.05, 0.2])
 _N_STARTS = 5
 _REFINE_ITERATIONS = 40
 _BISECTIONS = 12
+_IN_REGION = 1024
+_GLOBAL_IN_REGION = 128
+
+
+@dataclass(frozen=True)
+class Region:
+    """A trust region: a raw row, half-widths per raw column (fractions of the model-scale
+    range), and the same box in feature space, ``(F,)`` each."""
+
+    centre: FloatArray
+    half_width: FloatArray
+    z_lo: FloatArray
+    z_hi: FloatArray
 
 
 def ranked_candidates(
@@ -46,9 +60,14 @@ def ranked_candidates(
     n_random: int,
     n_local: int,
     deadline: float,
+    region: Region | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Candidate raw rows (``(k, n_raw)``) and their scores, best first."""
-    rows = [uniform_rows(space, polytope, rng, n_random)]
+    """Candidate raw rows (``(k, n_raw)``) and their scores, best first. With a ``region``,
+    most candidates and every refinement stay inside it; a few global ones remain."""
+    rows = [uniform_rows(space, polytope, rng, n_random if region is None else _GLOBAL_IN_REGION)]
+    if region is not None:
+        boxed = space.sample_box(region.centre, region.half_width, rng, _IN_REGION)
+        rows.append(boxed[polytope.feasible(boxed)])
     if incumbents.shape[0] and n_local:
         base = incumbents[rng.integers(0, incumbents.shape[0], n_local)]
         scale = rng.choice(_STEP_SCALES, n_local)
@@ -61,7 +80,7 @@ def ranked_candidates(
     order = np.argsort(-values, kind="stable")
     cands, values = cands[order], values[order]
     if time.monotonic() < deadline:
-        refined = _refine(score, space, polytope, cands[:_N_STARTS], deadline)
+        refined = _refine(score, space, polytope, cands[:_N_STARTS], deadline, region)
         if refined.shape[0]:
             refined_values, _ = score(space.features(refined))
             cands = np.vstack([refined, cands])
@@ -82,7 +101,12 @@ def _free_mask(space: SearchSpace, rows: FloatArray) -> NDArray[np.bool_]:
 
 
 def _refine(
-    score: Score, space: SearchSpace, polytope: Polytope, starts: FloatArray, deadline: float
+    score: Score,
+    space: SearchSpace,
+    polytope: Polytope,
+    starts: FloatArray,
+    deadline: float,
+    region: Region | None,
 ) -> FloatArray:
     z0 = space.features(starts)
     free = _free_mask(space, starts)
@@ -98,8 +122,15 @@ def _refine(
         grad = np.where(np.isfinite(grad) & free, grad, 0.0)
         return -float(value.sum()), -grad.ravel()
 
-    lo = np.where(free, 0.0, z0).ravel()
-    hi = np.where(free, 1.0, z0).ravel()
+    box_lo, box_hi = (0.0, 1.0) if region is None else (region.z_lo, region.z_hi)
+    # starts outside the region (global candidates) keep their own unit box
+    inside = np.ones(z0.shape[0], dtype=bool)
+    if region is not None:
+        inside = np.all((z0 >= region.z_lo - 1e-12) | ~free, axis=1) & np.all(
+            (z0 <= region.z_hi + 1e-12) | ~free, axis=1
+        )
+    lo = np.where(free, np.where(inside[:, None], box_lo, 0.0), z0).ravel()
+    hi = np.where(free, np.where(inside[:, None], box_hi, 1.0), z0).ravel()
     try:
         res = optimize.minimize(
             objective,
