@@ -14,10 +14,12 @@ from dialin.api.routes import (
     accounts,
     aiexperiment_runs,
     aiexperiments,
+    analysis,
     experiments,
     files,
     observations,
     projects,
+    sessions,
     suggestions,
     training_runs,
     trials,
@@ -29,6 +31,7 @@ from dialin.storage.blobs import blob_store_for
 from dialin.storage.db import Database
 from dialin.storage.schema import ensure_schema
 from dialin.storage.store import SqlUnitOfWork
+from dialin.web.pages import mount_dashboard
 
 __all__ = ["create_app"]
 
@@ -62,11 +65,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [
         m.router
         for m in (accounts, projects, experiments, aiexperiments, suggestions, observations)
-    ] + [training_runs.router, aiexperiment_runs.router, files.router, trials.router]
+    ] + [
+        analysis.router,
+        sessions.router,
+        training_runs.router,
+        aiexperiment_runs.router,
+        files.router,
+        trials.router,
+    ]
     for router in routers:
         app.include_router(router)
     # Every route with its verbs, for 405 answers that list all of a path's methods.
     app.state.routes = [route for router in routers for route in router.routes]
+    mount_dashboard(app)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

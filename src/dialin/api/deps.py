@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from dialin.api.session import SESSION_COOKIE, session_principal
 from dialin.errors import InvalidField
 from dialin.services.accounts import Principal
 from dialin.services.container import Services
@@ -39,7 +40,10 @@ def _token_from(header: str | None) -> str | None:
 
 
 def _principal(request: Request, services: Annotated[Services, Depends(_services)]) -> Principal:
-    return services.accounts.authenticate(_token_from(request.headers.get("authorization")))
+    header = request.headers.get("authorization")
+    if header is None and SESSION_COOKIE in request.cookies:
+        return session_principal(request, services)
+    return services.accounts.authenticate(_token_from(header))
 
 
 async def _body(request: Request) -> dict[str, Any]:

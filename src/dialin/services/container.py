@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialin.services.accounts import AccountService, ProjectService
+from dialin.services.analysis import AnalysisService
 from dialin.services.experiments import ExperimentService
 from dialin.services.files import FileService
 from dialin.services.observe import ObservationService
 from dialin.services.ports import Clock, UnitOfWork
 from dialin.services.run_ports import BlobStore
 from dialin.services.runs import RunService
+from dialin.services.sessions import SessionService
 from dialin.services.suggest import SuggestionService
 from dialin.services.trials import TrialService
 
@@ -27,6 +29,8 @@ class Services:
     trials: TrialService
     runs: RunService
     files: FileService
+    analysis: AnalysisService
+    sessions: SessionService
 
     @classmethod
     def build(cls, uow: UnitOfWork, clock: Clock, blobs: BlobStore | None = None) -> Services:
@@ -41,4 +45,6 @@ class Services:
             trials=TrialService(uow, clock),
             runs=RunService(uow, clock, suggestions),
             files=FileService(uow, clock, blobs),
+            analysis=AnalysisService(uow, clock),
+            sessions=SessionService(uow, clock),
         )

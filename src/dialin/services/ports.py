@@ -16,6 +16,7 @@ from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest
 from dialin.domain.parameters import Assignments
 from dialin.domain.progress import ObservationProgress
+from dialin.domain.sessions import WebSession
 from dialin.domain.suggestions import QueuedSuggestion, Suggestion
 from dialin.domain.trial_history import LogLine, StateChange
 from dialin.domain.trials import Trial
@@ -32,6 +33,7 @@ __all__ = [
     "SuggestionStore",
     "TrialStore",
     "UnitOfWork",
+    "WebSessionStore",
 ]
 
 # Epoch seconds; passed in so tests and benchmarks control time.
@@ -129,6 +131,14 @@ class ObservationStore(Protocol):
     def rescore(self, experiment_id: int, scores: dict[int, float | None]) -> None: ...
 
 
+class WebSessionStore(Protocol):
+    def add(
+        self, session_hash: str, token_id: int, csrf_token: str, now: int, expires: int
+    ) -> None: ...
+    def by_hash(self, session_hash: str) -> WebSession | None: ...
+    def delete(self, session_hash: str, *, expired_before: int) -> None: ...
+
+
 class TrialStore(Protocol):
     """Trials are training runs seen through their lifecycle columns; ``get`` answers only the
     owning client. ``save`` records a change of state, run id or restarts in the history."""
@@ -197,6 +207,8 @@ class Store(Protocol):
     def files(self) -> FileStore: ...
     @property
     def secrets(self) -> SecretStore: ...
+    @property
+    def web_sessions(self) -> WebSessionStore: ...
 
 
 class UnitOfWork(Protocol):

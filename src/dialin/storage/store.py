@@ -17,6 +17,7 @@ from dialin.storage.repositories.runs import (
     SqlRunStore,
     SqlSecretStore,
 )
+from dialin.storage.repositories.sessions import SqlWebSessionStore
 from dialin.storage.repositories.suggestions import SqlQueuedSuggestionStore, SqlSuggestionStore
 from dialin.storage.repositories.trials import SqlTrialStore
 
@@ -36,6 +37,7 @@ class SqlStore:
         self.checkpoints = SqlCheckpointStore(session)
         self.files = SqlFileStore(session)
         self.secrets = SqlSecretStore(session)
+        self.web_sessions = SqlWebSessionStore(session)
 
 
 class SqlUnitOfWork:

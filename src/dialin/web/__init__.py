@@ -1,0 +1,1 @@
+"""The web dashboard: HTML shells and static assets; every datum comes from the JSON API."""

@@ -1,0 +1,117 @@
+"""Dashboard pages. Each renders an HTML shell that its script fills from the JSON API; the
+only thing a page reads itself is who is signed in, and whether the object it names exists for
+them, so that an unknown or foreign experiment answers 404 like the API does."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import plotly
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from dialin.api.session import session_of
+from dialin.errors import Forbidden, NotFound, Unauthenticated
+from dialin.services.container import Services
+from dialin.services.sessions import SessionPrincipal
+
+__all__ = ["EXPERIMENT_TABS", "mount_dashboard"]
+
+EXPERIMENT_TABS = ("summary", "analysis", "suggestions", "history")
+
+_HERE = Path(str(files("dialin.web")))
+_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+_templates = Environment(
+    loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(), auto_reload=False
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _page(name: str, status: int = 200, **context: object) -> HTMLResponse:
+    return HTMLResponse(_templates.get_template(name).render(**context), status_code=status)
+
+
+def _signed_in(request: Request) -> SessionPrincipal | None:
+    try:
+        return session_of(request, _services(request))
+    except (Unauthenticated, Forbidden):
+        return None
+
+
+def _to_sign_in(request: Request) -> Response:
+    return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+
+
+def _not_found(session: SessionPrincipal) -> HTMLResponse:
+    return _page("not_found.html", 404, session=session, page="not_found")
+
+
+@router.get("/signin")
+def sign_in_page(request: Request) -> Response:
+    return _page("signin.html", page="signin", session=None)
+
+
+@router.get("/")
+def experiments_page(request: Request) -> Response:
+    session = _signed_in(request)
+    if session is None:
+        return _to_sign_in(request)
+    return _page("experiments.html", session=session, page="experiments")
+
+
+@router.get("/experiments/{experiment_id:id}")
+def experiment_home(request: Request, experiment_id: int) -> Response:
+    return experiment_page(request, experiment_id, "summary")
+
+
+@router.get("/experiments/{experiment_id:id}/{tab}")
+def experiment_page(request: Request, experiment_id: int, tab: str) -> Response:
+    session = _signed_in(request)
+    if session is None:
+        return _to_sign_in(request)
+    if tab not in EXPERIMENT_TABS:
+        return _not_found(session)
+    try:
+        _services(request).experiments.get(session.principal.client_id, experiment_id)
+    except NotFound:
+        return _not_found(session)
+    return _page(
+        "experiment.html",
+        session=session,
+        page="experiment",
+        experiment_id=str(experiment_id),
+        tab=tab,
+        tabs=EXPERIMENT_TABS,
+    )
+
+
+@router.get("/projects/{project_id}")
+def project_page(request: Request, project_id: str) -> Response:
+    session = _signed_in(request)
+    if session is None:
+        return _to_sign_in(request)
+    try:
+        _services(request).projects.get(session.principal.client_id, project_id)
+    except NotFound:
+        return _not_found(session)
+    return _page("project.html", session=session, page="project", project_id=project_id)
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> FileResponse:
+    # Plotly's bundle ships inside the plotly wheel: no CDN, no build step.
+    return FileResponse(_PLOTLY_JS, media_type="text/javascript")
+
+
+def mount_dashboard(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")

@@ -1,0 +1,93 @@
+"""The Analysis tab's sample: bounded, deterministic, keeping improvements and failures, with a
+best-so-far computed over every observation."""
+
+from __future__ import annotations
+
+import random
+
+from dialin.analysis.history import reporters, sample_history
+from dialin.domain.experiments import ExperimentDefinition
+from dialin.domain.metrics import Metric, MetricValue
+from dialin.domain.observations import Observation
+from dialin.domain.parameters import Bounds, Parameter
+
+DEFINITION = ExperimentDefinition(
+    type="offline",
+    parameters=(Parameter("x", "double", bounds=Bounds(0, 1)),),
+    metrics=(Metric("loss", objective="minimize"),),
+)
+
+
+def history(count: int, *, failed_every: int = 0, seed: int = 3) -> list[Observation]:
+    rng = random.Random(seed)
+    made = []
+    for i in range(count):
+        failed = failed_every > 0 and i % failed_every == failed_every - 1
+        made.append(
+            Observation(
+                id=i + 10,
+                experiment_id=1,
+                assignments={"x": rng.random()},
+                created=1000 + i,
+                values=() if failed else (MetricValue("loss", rng.random()),),
+                failed=failed,
+                metadata={"hostname": f"h{i % 3}", "note": "s" if i % 2 else 1.5},
+            )
+        )
+    return made
+
+
+def test_small_histories_are_sent_whole() -> None:
+    sample = sample_history(DEFINITION, history(50), max_points=100)
+    assert sample.numbers == tuple(range(1, 51))
+    assert not sample.sampled
+
+
+def test_large_histories_are_capped_and_keep_every_improvement_and_failure() -> None:
+    observations = history(20_000, failed_every=97)
+    sample = sample_history(DEFINITION, observations, max_points=2000)
+
+    assert sample.sampled
+    assert len(sample.numbers) <= 2000
+    assert list(sample.numbers) == sorted(set(sample.numbers))
+    chosen = set(sample.numbers)
+    assert {n for n, _ in sample.best_so_far["loss"]} <= chosen
+    failed = {i + 1 for i, o in enumerate(observations) if o.failed}
+    assert failed <= chosen
+    assert {1, 20_000} <= chosen
+    assert sample.failed_total == len(failed)
+
+
+def test_failures_beyond_a_quarter_of_the_sample_are_spread_not_all_kept() -> None:
+    sample = sample_history(DEFINITION, history(10_000, failed_every=2), max_points=400)
+    assert len(sample.numbers) <= 400
+    assert sum(o.failed for o in sample.observations) >= 100
+
+
+def test_best_so_far_is_over_every_observation_and_the_sample_is_deterministic() -> None:
+    observations = history(5000, failed_every=11)
+    sample = sample_history(DEFINITION, observations, max_points=100)
+    best = min(o.values[0].value for o in observations if not o.failed)
+    steps = sample.best_so_far["loss"]
+    assert steps[-1][1] == best
+    assert [v for _, v in steps] == sorted((v for _, v in steps), reverse=True)
+    assert sample_history(DEFINITION, observations, max_points=100) == sample
+
+
+def test_fields_name_every_parameter_metric_and_metadata_key_with_its_type() -> None:
+    sample = sample_history(DEFINITION, history(10), max_points=100)
+    assert [(f.key, f.type) for f in sample.fields] == [
+        ("parameter:x", "number"),
+        ("metric:loss", "number"),
+        ("metadata:hostname", "string"),
+        ("metadata:note", "string"),
+    ]
+
+
+def test_reporters_are_the_machines_newest_first() -> None:
+    found = reporters(history(10, failed_every=5), limit=2)
+    assert [(r.key, r.value, r.last_reported) for r in found] == [
+        ("hostname", "h0", 1009),
+        ("hostname", "h2", 1008),
+    ]
+    assert found[0].observation_count == 4

@@ -1,0 +1,74 @@
+"""A real Chromium (the system's, never a downloaded one) driven by Playwright.
+
+Every page a test opens fails the test on a console error, an uncaught exception, a failed
+request or an HTTP error answer, unless the test declares that answer expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@dataclass
+class PageProblems:
+    """What went wrong in a page; ``expected`` holds (status, path end) pairs a test allows."""
+
+    errors: list[str] = field(default_factory=list)
+    expected: set[tuple[int, str]] = field(default_factory=set)
+
+    def allow(self, status: int, path_end: str) -> None:
+        self.expected.add((status, path_end))
+
+    def response(self, status: int, url: str) -> None:
+        if status >= 400 and not any(status == s and url.endswith(p) for s, p in self.expected):
+            self.errors.append(f"HTTP {status} {url}")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(chromium: object) -> tuple[object, object, PageProblems]:
+    """A page in a context of its own (its own cookies) that records every problem."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    problems = PageProblems()
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and not m.text.startswith("Failed to load resource")
+            and problems.errors.append(f"console: {m.text}")
+        ),
+    )
+    page.on("pageerror", lambda e: problems.errors.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.errors.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: problems.response(r.status, r.url))
+    return context, page, problems
+
+
+def screenshot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
