@@ -280,7 +280,7 @@ def _summary_table(summary: dict[str, Any], peers: list[str], budgets: list[int]
     for budget in budgets:
         table.add_column(f"dialin W/T/L @{budget}", justify="right")
     wins = summary.get("dialin_wins", {})
-    for peer in peers:
+    for peer in (p for p in peers if p in summary["mean_rank"][budgets[0]]):
         ranks = [summary["mean_rank"][b].get(peer) for b in budgets]
         record = [wins.get(peer, {}).get(b) for b in budgets]
         table.add_row(
