@@ -18,7 +18,6 @@ __all__ = [
     "CHECKPOINT_LIMIT",
     "DOCUMENT_FIELDS",
     "SIGOPT_SOURCE",
-    "STATE_PRECEDENCE",
     "Checkpoint",
     "File",
     "RunPatch",
@@ -33,8 +32,6 @@ __all__ = [
 RunState: TypeAlias = Literal["active", "completed", "failed"]
 UpdateMode: TypeAlias = Literal["merge", "put"]
 
-# The client only moves a run "up": a failed run stays failed when its context exits cleanly.
-STATE_PRECEDENCE: Mapping[RunState, int] = {"active": 0, "completed": 1, "failed": 2}
 CHECKPOINT_LIMIT = 200
 # The source name the server writes on assignments it suggested.
 SIGOPT_SOURCE = "SigOpt"
@@ -109,9 +106,6 @@ class RunPatch:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.fields
 
 
 @dataclass(frozen=True)
