@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from dialin.analysis.history import reporters, sample_history
+from dialin.analysis.history import Reporter, fields_of, most_recent, plan_sample
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric, MetricValue
 from dialin.domain.observations import Observation
@@ -38,14 +38,16 @@ def history(count: int, *, failed_every: int = 0, seed: int = 3) -> list[Observa
 
 
 def test_small_histories_are_sent_whole() -> None:
-    sample = sample_history(DEFINITION, history(50), max_points=100)
+    observations = history(50)
+    sample = plan_sample(DEFINITION, observations, max_points=100)
     assert sample.numbers == tuple(range(1, 51))
+    assert sample.ids == tuple(o.id for o in observations)
     assert not sample.sampled
 
 
 def test_large_histories_are_capped_and_keep_every_improvement_and_failure() -> None:
     observations = history(20_000, failed_every=97)
-    sample = sample_history(DEFINITION, observations, max_points=2000)
+    sample = plan_sample(DEFINITION, observations, max_points=2000)
 
     assert sample.sampled
     assert len(sample.numbers) <= 2000
@@ -59,35 +61,38 @@ def test_large_histories_are_capped_and_keep_every_improvement_and_failure() -> 
 
 
 def test_failures_beyond_a_quarter_of_the_sample_are_spread_not_all_kept() -> None:
-    sample = sample_history(DEFINITION, history(10_000, failed_every=2), max_points=400)
+    observations = history(10_000, failed_every=2)
+    sample = plan_sample(DEFINITION, observations, max_points=400)
     assert len(sample.numbers) <= 400
-    assert sum(o.failed for o in sample.observations) >= 100
+    assert sum(observations[n - 1].failed for n in sample.numbers) >= 100
 
 
 def test_best_so_far_is_over_every_observation_and_the_sample_is_deterministic() -> None:
     observations = history(5000, failed_every=11)
-    sample = sample_history(DEFINITION, observations, max_points=100)
+    sample = plan_sample(DEFINITION, observations, max_points=100)
     best = min(o.values[0].value for o in observations if not o.failed)
     steps = sample.best_so_far["loss"]
     assert steps[-1][1] == best
     assert [v for _, v in steps] == sorted((v for _, v in steps), reverse=True)
-    assert sample_history(DEFINITION, observations, max_points=100) == sample
+    assert plan_sample(DEFINITION, observations, max_points=100) == sample
 
 
 def test_fields_name_every_parameter_metric_and_metadata_key_with_its_type() -> None:
-    sample = sample_history(DEFINITION, history(10), max_points=100)
-    assert [(f.key, f.type) for f in sample.fields] == [
+    fields = fields_of(DEFINITION, {"note": "string", "hostname": "string", "seconds": "number"})
+    assert [(f.key, f.type) for f in fields] == [
         ("parameter:x", "number"),
         ("metric:loss", "number"),
         ("metadata:hostname", "string"),
         ("metadata:note", "string"),
+        ("metadata:seconds", "number"),
     ]
 
 
-def test_reporters_are_the_machines_newest_first() -> None:
-    found = reporters(history(10, failed_every=5), limit=2)
-    assert [(r.key, r.value, r.last_reported) for r in found] == [
-        ("hostname", "h0", 1009),
-        ("hostname", "h2", 1008),
+def test_the_machines_are_listed_newest_first() -> None:
+    machines = [Reporter("hostname", f"h{i}", 1000 + i % 4, 1, 0) for i in range(8)]
+    newest = most_recent(machines, limit=3)
+    assert [(r.value, r.last_reported) for r in newest] == [
+        ("h3", 1003),
+        ("h7", 1003),
+        ("h2", 1002),
     ]
-    assert found[0].observation_count == 4

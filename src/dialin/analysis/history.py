@@ -3,11 +3,12 @@ value so far of each metric over all observations, and a deterministic sample of
 ``max_points`` observations that always keeps the improvements and the failed ones (up to a cap).
 
 Observation numbers count live observations from 1 in id order, as users count them.
+Metadata keys and machines are summed up by storage, which can do it without decoding rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,10 +20,13 @@ __all__ = [
     "REPORTER_KEYS",
     "Field",
     "HistorySample",
+    "MetadataSummary",
     "Reporter",
+    "SamplePlan",
+    "fields_of",
     "metric_label",
-    "reporters",
-    "sample_history",
+    "most_recent",
+    "plan_sample",
 ]
 
 FieldKind = Literal["parameter", "metric", "metadata"]
@@ -44,19 +48,28 @@ class Field:
 
 
 @dataclass(frozen=True)
-class HistorySample:
+class SamplePlan:
+    """Which observations to send, chosen from an outline of all of them (no metadata needed)."""
+
     total: int
     failed_total: int
-    fields: tuple[Field, ...]
-    # 1-based observation numbers of the sampled observations, ascending
+    # 1-based observation numbers of the sampled observations, ascending, and their ids
     numbers: tuple[int, ...]
-    observations: tuple[Observation, ...]
+    ids: tuple[int, ...]
     # metric name -> (number, best value so far) at each improvement, over every observation
     best_so_far: dict[str, tuple[tuple[int, float], ...]]
 
     @property
     def sampled(self) -> bool:
         return len(self.numbers) < self.total
+
+
+@dataclass(frozen=True)
+class HistorySample:
+    plan: SamplePlan
+    fields: tuple[Field, ...]
+    # the full observations of ``plan.ids``, in the same order
+    observations: tuple[Observation, ...]
 
 
 @dataclass(frozen=True)
@@ -70,25 +83,28 @@ class Reporter:
     failed_count: int
 
 
+@dataclass(frozen=True)
+class MetadataSummary:
+    """Over every observation: each metadata key's type, and each machine's reports."""
+
+    types: Mapping[str, FieldType]
+    reporters: tuple[Reporter, ...]
+
+
 def metric_label(metric: Metric) -> str:
     return metric.name or "value"
 
 
-def _fields(definition: ExperimentDefinition, history: Sequence[Observation]) -> list[Field]:
+def fields_of(
+    definition: ExperimentDefinition, metadata_types: Mapping[str, FieldType]
+) -> tuple[Field, ...]:
     fields = [
         Field("parameter", p.name, "string" if p.type == "categorical" else "number")
         for p in definition.active_parameters
     ]
     fields += [Field("metric", metric_label(m), "number") for m in definition.metrics]
-    kinds: dict[str, FieldType] = {}
-    for observation in history:
-        for key, value in (observation.metadata or {}).items():
-            if isinstance(value, str):
-                kinds[key] = "string"
-            else:
-                kinds.setdefault(key, "number")
-    fields += [Field("metadata", key, kinds[key]) for key in sorted(kinds)]
-    return fields
+    fields += [Field("metadata", key, metadata_types[key]) for key in sorted(metadata_types)]
+    return tuple(fields)
 
 
 def _improvements(metric: Metric, history: Sequence[Observation]) -> list[tuple[int, float]]:
@@ -119,14 +135,15 @@ def _spread(indices: Sequence[int], count: int) -> list[int]:
     return [indices[round(i * step)] for i in range(count)]
 
 
-def sample_history(
-    definition: ExperimentDefinition, history: Sequence[Observation], max_points: int
-) -> HistorySample:
-    """``history``: live observations, oldest first. ``max_points`` ≥ 4."""
-    best_so_far = {metric_label(m): _improvements(m, history) for m in definition.metrics}
-    failed = [i for i, o in enumerate(history) if o.failed]
-    if len(history) <= max_points:
-        chosen = list(range(len(history)))
+def plan_sample(
+    definition: ExperimentDefinition, outline: Sequence[Observation], max_points: int
+) -> SamplePlan:
+    """``outline``: live observations, oldest first; values and failure suffice. ``max_points``
+    ≥ 4."""
+    best_so_far = {metric_label(m): _improvements(m, outline) for m in definition.metrics}
+    failed = [i for i, o in enumerate(outline) if o.failed]
+    if len(outline) <= max_points:
+        chosen = list(range(len(outline)))
     else:
         # A quarter each for failures and improvements at most, so the sample stays a sample.
         cap = max_points // 4
@@ -137,31 +154,19 @@ def sample_history(
             keep.update(_spread(numbers, per_metric))
             if numbers:
                 keep.add(numbers[-1])
-        keep.update((0, len(history) - 1))
-        rest = [i for i in range(len(history)) if i not in keep]
+        keep.update((0, len(outline) - 1))
+        rest = [i for i in range(len(outline)) if i not in keep]
         keep.update(_spread(rest, max_points - len(keep)))
         chosen = sorted(keep)
-    return HistorySample(
-        total=len(history),
+    return SamplePlan(
+        total=len(outline),
         failed_total=len(failed),
-        fields=tuple(_fields(definition, history)),
         numbers=tuple(i + 1 for i in chosen),
-        observations=tuple(history[i] for i in chosen),
+        ids=tuple(outline[i].id for i in chosen),
         best_so_far={name: tuple(steps) for name, steps in best_so_far.items()},
     )
 
 
-def reporters(history: Sequence[Observation], limit: int) -> list[Reporter]:
+def most_recent(reporters: Sequence[Reporter], limit: int) -> list[Reporter]:
     """The machines that reported most recently, newest first."""
-    seen: dict[tuple[str, str], list[int]] = {}
-    for observation in history:
-        metadata = observation.metadata or {}
-        for key in REPORTER_KEYS:
-            if key in metadata:
-                tally = seen.setdefault((key, str(metadata[key])), [0, 0, 0])
-                tally[0] = max(tally[0], observation.created)
-                tally[1] += 1
-                tally[2] += int(observation.failed)
-    found = [Reporter(k, v, t[0], t[1], t[2]) for (k, v), t in seen.items()]
-    found.sort(key=lambda r: (-r.last_reported, r.key, r.value))
-    return found[:limit]
+    return sorted(reporters, key=lambda r: (-r.last_reported, r.key, r.value))[:limit]

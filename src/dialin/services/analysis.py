@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialin.analysis.history import HistorySample, Reporter, reporters, sample_history
+from dialin.analysis.history import (
+    REPORTER_KEYS,
+    HistorySample,
+    Reporter,
+    fields_of,
+    most_recent,
+    plan_sample,
+)
 from dialin.domain.experiments import Experiment
 from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest, page_in_memory
@@ -48,11 +55,15 @@ class AnalysisService:
             cached = self._recent.get((experiment.id, max_points))
             if cached is not None and cached[0] == version and cached[1] > now:
                 return cached[2]
-            history = store.observations.live(experiment.id)
+            plan = plan_sample(
+                experiment.definition, store.history.outline(experiment.id), max_points
+            )
+            chosen = store.history.by_ids(experiment.id, plan.ids)
+            summary = store.history.metadata_summary(experiment.id, REPORTER_KEYS)
         view = HistoryView(
             experiment,
-            sample_history(experiment.definition, history, max_points),
-            reporters(history, REPORTER_LIMIT),
+            HistorySample(plan, fields_of(experiment.definition, summary.types), tuple(chosen)),
+            most_recent(summary.reporters, REPORTER_LIMIT),
         )
         if len(self._recent) >= _CACHE_SIZE:
             self._recent.clear()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
 
+from dialin.analysis.history import MetadataSummary
 from dialin.domain.accounts import ApiToken, Client, Project
 from dialin.domain.checkpoints import Checkpoint
 from dialin.domain.drafts import ExperimentDraft, ProjectDraft
@@ -26,6 +27,7 @@ __all__ = [
     "ClientStore",
     "Clock",
     "ExperimentStore",
+    "HistoryStore",
     "ObservationStore",
     "ProjectStore",
     "QueuedSuggestionStore",
@@ -131,6 +133,14 @@ class ObservationStore(Protocol):
     def rescore(self, experiment_id: int, scores: dict[int, float | None]) -> None: ...
 
 
+class HistoryStore(Protocol):
+    def outline(self, experiment_id: int) -> list[Observation]: ...
+    def by_ids(self, experiment_id: int, ids: Sequence[int]) -> list[Observation]: ...
+    def metadata_summary(
+        self, experiment_id: int, reporter_keys: Sequence[str]
+    ) -> MetadataSummary: ...
+
+
 class WebSessionStore(Protocol):
     def add(
         self, session_hash: str, token_id: int, csrf_token: str, now: int, expires: int
@@ -209,6 +219,8 @@ class Store(Protocol):
     def secrets(self) -> SecretStore: ...
     @property
     def web_sessions(self) -> WebSessionStore: ...
+    @property
+    def history(self) -> HistoryStore: ...
 
 
 class UnitOfWork(Protocol):

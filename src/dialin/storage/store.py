@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from dialin.storage.db import Database
 from dialin.storage.repositories.accounts import SqlClientStore, SqlProjectStore
 from dialin.storage.repositories.experiments import SqlExperimentStore
+from dialin.storage.repositories.history import SqlHistoryStore
 from dialin.storage.repositories.observations import SqlObservationStore
 from dialin.storage.repositories.runs import (
     SqlCheckpointStore,
@@ -38,6 +39,7 @@ class SqlStore:
         self.files = SqlFileStore(session)
         self.secrets = SqlSecretStore(session)
         self.web_sessions = SqlWebSessionStore(session)
+        self.history = SqlHistoryStore(session)
 
 
 class SqlUnitOfWork:

@@ -51,17 +51,18 @@ def render_history(
     definition: ExperimentDefinition, sample: HistorySample, reporters: Sequence[Reporter]
 ) -> dict[str, object]:
     observations = sample.observations
+    plan = sample.plan
     return {
         "object": "analysis",
-        "observation_count": sample.total,
-        "failed_count": sample.failed_total,
-        "sampled": sample.sampled,
+        "observation_count": plan.total,
+        "failed_count": plan.failed_total,
+        "sampled": plan.sampled,
         "point_count": len(observations),
         "fields": [
             {"key": f.key, "kind": f.kind, "name": f.name, "type": f.type} for f in sample.fields
         ],
         "points": {
-            "number": list(sample.numbers),
+            "number": list(plan.numbers),
             "id": [str(o.id) for o in observations],
             "created": [o.created for o in observations],
             "failed": [o.failed for o in observations],
@@ -69,7 +70,7 @@ def render_history(
         },
         "best_so_far": {
             name: {"number": [n for n, _ in steps], "value": [v for _, v in steps]}
-            for name, steps in sample.best_so_far.items()
+            for name, steps in plan.best_so_far.items()
         },
         "reporters": [_reporter(r) for r in reporters],
     }
