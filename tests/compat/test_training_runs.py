@@ -153,6 +153,8 @@ def test_upload_runs_and_filtered_lists(http: httpx.Client, runs_url: str) -> No
 
     assert names() == [f"uploaded {i}" for i in reversed(range(5))]
     assert http.get(runs_url.removesuffix("/training_runs")).json()["training_run_count"] == 5
+    first = http.get(runs_url, params={"limit": 2}).json()
+    assert names(limit=2, before=first["paging"]["before"]) == ["uploaded 2", "uploaded 1"]
     assert names(search="ED 3") == ["uploaded 3"]
     at_least_9 = [{"field": "values.y.value", "operator": ">=", "value": 9}]
     assert names(filters=json.dumps(at_least_9), ascending="true") == ["uploaded 3", "uploaded 4"]

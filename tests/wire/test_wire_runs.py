@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from dialin.domain.runs import RunPatch, TrainingRun, apply_run_patch, deep_merge
 from dialin.errors import InvalidField
+from dialin.wire import encode_marker
 from dialin.wire.checkpoints import parse_checkpoint_create
 from dialin.wire.files import parse_file_create
-from dialin.wire.run_filters import parse_run_filters
+from dialin.wire.run_filters import parse_checkpoint_page, parse_run_filters, parse_run_page
 from dialin.wire.runs import parse_run_batch, parse_run_body, render_training_run
 
 KEYS = ["name", "state", "assignments", "values", "value", "metadata", "logs", "content",
@@ -109,3 +110,12 @@ def test_assignments_meta_must_name_an_assignment() -> None:
 def test_logs_are_truncated() -> None:
     patch = parse_run_body({"logs": {"stdout": {"content": "x" * 5000}}}, "merge")
     assert len(patch.fields["logs"]["stdout"]["content"]) == 1124
+
+
+@pytest.mark.parametrize("marker", [["a", None, 1], [1, None], [None, None, "x"], [True, None, 1]])
+def test_run_markers_of_another_shape_are_refused(marker: list[Any]) -> None:
+    with pytest.raises(InvalidField) as caught:
+        parse_run_page({"before": encode_marker(tuple(marker))})
+    assert caught.value.field == "before"
+    with pytest.raises(InvalidField):
+        parse_checkpoint_page({"after": encode_marker(("x",))})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import cast
 
 from dialin.domain.metadata import show
 from dialin.domain.names import invalid
+from dialin.domain.paging import PageRequest, SortKey
 from dialin.domain.run_filters import OPERATORS, RunFilter, is_run_field
 from dialin.wire.fields import (
     child,
@@ -18,8 +19,9 @@ from dialin.wire.fields import (
     reject_unknown_keys,
     require,
 )
+from dialin.wire.query import parse_page_request
 
-__all__ = ["RUN_SORTS", "parse_run_filters"]
+__all__ = ["RUN_SORTS", "parse_checkpoint_page", "parse_run_filters", "parse_run_page"]
 
 
 def _reject_constant(name: str) -> object:
@@ -63,3 +65,37 @@ class _RunSorts:
 
 
 RUN_SORTS: Collection[str] = cast(Collection[str], _RunSorts())
+
+
+# Run list keys are (number or None, text or None, id); checkpoint keys are (id,).
+_RUN_KEY = ((float, int, type(None)), (str, type(None)), (int,))
+_CHECKPOINT_KEY = ((int,),)
+
+
+def _check_marker(field: str, marker: SortKey | None, shape: tuple[tuple[type, ...], ...]) -> None:
+    # Lists are sorted in memory: a marker of another shape would not compare with the keys.
+    if marker is None:
+        return
+    fits = len(marker) == len(shape) and all(
+        isinstance(k, kinds) and not isinstance(k, bool)
+        for k, kinds in zip(marker, shape, strict=True)
+    )
+    if not fits:
+        raise invalid(field, f"Invalid paging marker for this list ({field})")
+
+
+def _checked(page: PageRequest, shape: tuple[tuple[type, ...], ...]) -> PageRequest:
+    _check_marker("before", page.before, shape)
+    _check_marker("after", page.after, shape)
+    return page
+
+
+def parse_run_page(
+    query: Mapping[str, str], *, sorts: Collection[str] = RUN_SORTS, default_sort: str = "id"
+) -> PageRequest:
+    page = parse_page_request(query, sorts=sorts, default_sort=default_sort)
+    return _checked(page, _RUN_KEY)
+
+
+def parse_checkpoint_page(query: Mapping[str, str]) -> PageRequest:
+    return _checked(parse_page_request(query, sorts=("id",)), _CHECKPOINT_KEY)

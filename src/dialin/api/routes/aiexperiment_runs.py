@@ -7,8 +7,7 @@ from fastapi import APIRouter, Response
 
 from dialin.api.deps import Body, Caller, Query, Svc, reply
 from dialin.api.routes.training_runs import render_run_page
-from dialin.wire import parse_page_request
-from dialin.wire.run_filters import RUN_SORTS
+from dialin.wire.run_filters import parse_run_page
 from dialin.wire.runs import parse_run_body, render_training_run
 
 router = APIRouter(prefix="/v1", tags=["aiexperiments"])
@@ -28,7 +27,7 @@ def create_experiment_run(
 def list_experiment_runs(
     experiment_id: int, query: Query, caller: Caller, services: Svc
 ) -> Response:
-    page = parse_page_request(query, sorts=RUN_SORTS, default_sort="id")
+    page = parse_run_page(query)
     return reply(
         render_run_page(services.runs.of_experiment(caller.client_id, experiment_id, page))
     )
@@ -37,5 +36,5 @@ def list_experiment_runs(
 @router.get("/aiexperiments/{experiment_id:id}/best_training_runs")
 @router.get("/experiments/{experiment_id:id}/best_training_runs")
 def best_training_runs(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
-    page = parse_page_request(query, sorts=("updated", "created"), default_sort="updated")
+    page = parse_run_page(query, sorts=("updated", "created"), default_sort="updated")
     return reply(render_run_page(services.runs.best(caller.client_id, experiment_id, page)))

@@ -9,9 +9,9 @@ from dialin.domain.paging import Page
 from dialin.domain.runs import TrainingRun
 from dialin.errors import NotFound
 from dialin.services.accounts import Principal
-from dialin.wire import parse_page_request, render_list, render_page, select_fields
+from dialin.wire import render_list, render_page, select_fields
 from dialin.wire.checkpoints import parse_checkpoint_create, render_checkpoint
-from dialin.wire.run_filters import RUN_SORTS, parse_run_filters
+from dialin.wire.run_filters import parse_checkpoint_page, parse_run_filters, parse_run_page
 from dialin.wire.runs import parse_run_batch, parse_run_body, render_training_run
 
 router = APIRouter(prefix="/v1", tags=["training_runs"])
@@ -61,7 +61,7 @@ def list_runs(
     client_id: int, project_id: str, query: Query, caller: Caller, services: Svc
 ) -> Response:
     _own(caller, client_id)
-    page = parse_page_request(query, sorts=RUN_SORTS, default_sort="id")
+    page = parse_run_page(query)
     found = services.runs.list(
         client_id,
         project_id,
@@ -105,7 +105,7 @@ def create_checkpoint(run_id: int, body: Body, caller: Caller, services: Svc) ->
 
 @router.get("/training_runs/{run_id:id}/checkpoints")
 def list_checkpoints(run_id: int, query: Query, caller: Caller, services: Svc) -> Response:
-    page = parse_page_request(query, sorts=("id",))
+    page = parse_checkpoint_page(query)
     found = services.runs.checkpoints(caller.client_id, run_id, page)
     return reply(render_page([render_checkpoint(c) for c in found.items], found))
 
