@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from dialin.domain.experiments import Metadata
@@ -23,6 +24,8 @@ class RunStore(Protocol):
     def add(self, run: TrainingRun) -> TrainingRun:
         """Stores ``run`` (its id is ignored) and returns it with its new id."""
         ...
+
+    def add_all(self, runs: Sequence[TrainingRun]) -> list[TrainingRun]: ...
 
     def get(self, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun | None: ...
     def save(self, run: TrainingRun) -> None: ...

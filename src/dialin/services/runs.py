@@ -103,7 +103,7 @@ class RunService:
                 raise NotFound()
             now = self._clock()
             runs = [_new_run(client_id, project, p, now) for p in patches]
-            return [store.runs.add(r) for r in runs]
+            return store.runs.add_all(runs)
 
     def create_in_experiment(
         self, client_id: int, experiment_id: int, patch: RunPatch

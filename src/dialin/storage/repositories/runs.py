@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 from sqlalchemy import func, select, update
@@ -95,16 +95,23 @@ class SqlRunStore:
         return [_run(r, tuple(files.get(r.id, ()))) for r in rows]
 
     def add(self, run: TrainingRun) -> TrainingRun:
-        row = TrainingRunRow(
-            client_id=run.client_id,
-            created=run.created,
-            user_id=run.user_id,
-            checkpoint_count=0,
-        )
-        _write(row, run)
-        self._s.add(row)
+        return self.add_all([run])[0]
+
+    def add_all(self, runs: Sequence[TrainingRun]) -> list[TrainingRun]:
+        """Stores ``runs`` (their ids are ignored) in one flush; returns them with their ids."""
+        rows = []
+        for run in runs:
+            row = TrainingRunRow(
+                client_id=run.client_id,
+                created=run.created,
+                user_id=run.user_id,
+                checkpoint_count=0,
+            )
+            _write(row, run)
+            rows.append(row)
+        self._s.add_all(rows)
         self._s.flush()
-        return _run(row)
+        return [_run(r) for r in rows]
 
     def get(self, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun | None:
         """``lock`` holds the run's row to the end of the transaction (FOR UPDATE on
