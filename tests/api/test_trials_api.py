@@ -318,3 +318,39 @@ def test_bad_early_stopping_definitions(api: TrialApi, early_stopping: dict[str,
     )
     assert response.status_code == 400
     assert response.json()["field"].startswith("early_stopping")
+
+
+def test_a_sigopt_run_on_allocations_is_managed_and_observed_at_its_end(api: TrialApi) -> None:
+    experiment = api.experiment()
+    run = api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "served"})
+    assert run["suggestion"] is not None and "lr" in run["assignments"]
+    tid = int(run["id"])
+    assert api.ok("GET", f"/api/v1/trials/{tid}")["managed"] is False
+    started = api.ok("POST", f"/api/v1/trials/{tid}/allocations")
+    assert (started["managed"], started["trial_run_id"]) == (True, 1)
+    for step, loss in [(1, 0.8), (2, 0.2), (3, 0.4)]:
+        api.report(tid, 1, step, loss=loss)
+    api.ok(
+        "POST",
+        f"/api/v1/trials/{tid}/allocations/exit",
+        json={"trial_run_id": 1, "cause": "EXITED"},
+    )
+    finished = api.ok("GET", f"/v1/training_runs/{tid}")
+    assert (finished["state"], finished["finished"]) == ("completed", True)
+    assert finished["observation"] is not None
+    progress = api.ok("GET", f"/v1/aiexperiments/{experiment}")["progress"]
+    assert progress["finished_run_count"] == 1
+    best = api.ok("GET", f"/v1/aiexperiments/{experiment}/best_training_runs")["data"]
+    assert [b["id"] for b in best] == [str(tid)]
+
+
+def test_a_killed_trial_is_a_failed_observation(api: TrialApi) -> None:
+    experiment = api.experiment()
+    tid = int(
+        api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})["id"]
+    )
+    api.report(tid, 0, 1, loss=0.1)
+    assert api.ok("POST", f"/api/v1/trials/{tid}/kill")["state"] == "CANCELED"
+    run = api.ok("GET", f"/v1/training_runs/{tid}")
+    assert run["state"] == "failed" and run["observation"] is not None
+    assert api.ok("GET", f"/v1/aiexperiments/{experiment}/best_training_runs")["data"] == []

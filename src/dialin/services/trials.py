@@ -6,6 +6,7 @@ unmanaged ones (SigOpt clients) are driven by their client.
 
 from __future__ import annotations
 
+import math
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -28,12 +29,16 @@ from dialin.domain.metric_reports import (
     latest_validation,
     merge_metrics,
     normalize_metrics,
+    numeric_value,
     reports_to_archive,
     summarize,
     summary_to_json,
     total_batches,
     validate_group,
 )
+from dialin.domain.metrics import MetricValue
+from dialin.domain.observations import Observation
+from dialin.domain.scoring import score
 from dialin.domain.trial_history import LogLine
 from dialin.domain.trial_views import CheckpointUpload, MetricsIngest, TrialDetail, TrialSignals
 from dialin.domain.trials import (
@@ -113,6 +118,58 @@ def _checked_path(path: str) -> str:
     return normalized
 
 
+def _save(store: Store, before: Trial, after: Trial, now: int, reason: str) -> None:
+    """Every trial write; a trial that just ended gives its experiment an observation."""
+    store.trials.save(after, now, reason)
+    if after.state.terminal and not before.state.terminal:
+        _observe_end(store, after, now)
+
+
+def _observe_end(store: Store, trial: Trial, now: int) -> None:
+    """The result the optimizer consumes (trials §7.2): the run's final values if it logged any,
+    else its best validation's metrics. Failed when the trial did not complete or a metric is
+    missing. Only runs whose suggestion the server made get one, as SigOpt runs do (§7.3)."""
+    run = store.runs.get(trial.client_id, trial.id)
+    if run is None or run.experiment_id is None:
+        return
+    if run.suggestion_id is None or run.observation_id is not None:
+        return
+    experiment = store.experiments.get(trial.client_id, run.experiment_id)
+    if experiment is None:
+        return
+    names = [m.name for m in experiment.definition.metrics if m.name]
+    values = [run.metric_value(name) for name in names]
+    if not run.values:
+        metric = _searcher_metric(experiment)
+        best = (
+            None
+            if metric is None
+            else best_validation(
+                store.trials.reports(trial.id), metric[0], smaller_is_better=metric[1]
+            )
+        )
+        values = [_measured({} if best is None else best.metrics, name) for name in names]
+    failed = trial.state != TrialState.COMPLETED or any(v is None for v in values)
+    parameters = {p.name for p in experiment.definition.active_parameters}
+    observation = Observation(
+        id=0,
+        experiment_id=experiment.id,
+        assignments={k: v for k, v in run.assignments.items() if k in parameters},
+        created=now,
+        values=() if failed else tuple(v for v in values if v is not None),
+        failed=failed,
+        suggestion_id=run.suggestion_id,
+    )
+    saved = store.observations.add(observation, score(experiment.definition, observation))
+    store.suggestions.close(run.suggestion_id)
+    store.runs.save(replace(run, observation_id=saved.id))
+
+
+def _measured(metrics: Mapping[str, object], name: str) -> MetricValue | None:
+    number = numeric_value(metrics.get(name))
+    return None if number is None or not math.isfinite(number) else MetricValue(name, number)
+
+
 class TrialService:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -188,8 +245,9 @@ class TrialService:
         """A launcher starts the trial's code: a new run id (unmanaged: "start", RUNNING)."""
         with self._uow(write=True) as store:
             trial = self._require(store, client_id, trial_id, lock=True)
-            started = start_allocation(trial)
-            store.trials.save(started, self._clock(), "allocation started")
+            # A trial that runs on allocations is managed from now on (restarts, preemption).
+            started = start_allocation(replace(trial, managed=True))
+            _save(store, trial, started, self._clock(), "allocation started")
             return started
 
     def allocation_exited(
@@ -203,7 +261,7 @@ class TrialService:
                     f"Allocation {trial_id}.{trial_run_id} is not the trial's current one"
                 )
             outcome = allocation_exited(trial, exit, self._clock())
-            store.trials.save(outcome.trial, self._clock(), outcome.rule)
+            _save(store, trial, outcome.trial, self._clock(), outcome.rule)
             return outcome.trial, outcome.reallocate
 
     def act(self, client_id: int, trial_id: int, action: UserAction) -> Trial:
@@ -231,7 +289,7 @@ class TrialService:
         result = patch_state(trial, _ACTIONS[action], now)
         changed = settle_without_allocation(result.trial, now)
         if changed != trial:
-            store.trials.save(changed, now, f"user: {action}")
+            _save(store, trial, changed, now, f"user: {action}")
         return changed
 
     def signals(self, client_id: int, trial_id: int) -> TrialSignals:
@@ -243,7 +301,7 @@ class TrialService:
                 killed = settle_without_allocation(
                     patch_state(trial, TrialState.STOPPING_KILLED, now).trial, now
                 )
-                store.trials.save(killed, now, "early exit: runner did not exit in time")
+                _save(store, trial, killed, now, "early exit: runner did not exit in time")
                 trial = killed
             return TrialSignals(should_stop(trial), _stop_reasons(trial), trial)
 
@@ -253,7 +311,7 @@ class TrialService:
             trial = self._require(store, client_id, trial_id, lock=True)
             check_current_run(trial.trial_run_id, trial_run_id)
             acknowledged = replace(trial, preemption_acknowledged=True)
-            store.trials.save(acknowledged, self._clock(), "stop acknowledged")
+            _save(store, trial, acknowledged, self._clock(), "stop acknowledged")
             return acknowledged
 
     def report_early_exit(self, client_id: int, trial_id: int, reason: str) -> Trial:
@@ -261,7 +319,7 @@ class TrialService:
             trial = self._require(store, client_id, trial_id, lock=True)
             now = self._clock()
             exited = record_early_exit(trial, reason, now)
-            store.trials.save(exited, now, f"early exit: {reason}")
+            _save(store, trial, exited, now, f"early exit: {reason}")
             return exited
 
     def report_metrics(self, client_id: int, ingest: MetricsIngest) -> tuple[MetricsReport, bool]:
@@ -334,7 +392,7 @@ class TrialService:
         stopped = replace(trial, stopped_by_searcher=True)
         stopped = patch_state(stopped, TrialState.STOPPING_COMPLETED, now).trial
         stopped = settle_without_allocation(stopped, now)
-        store.trials.save(stopped, now, "searcher: asha stop")
+        _save(store, trial, stopped, now, "searcher: asha stop")
         return stopped
 
     def add_checkpoint(self, client_id: int, upload: CheckpointUpload) -> Checkpoint:

@@ -12,7 +12,13 @@ from fastapi import APIRouter, Response
 from dialin.api.deps import Body, Caller, Query, Svc, reply
 from dialin.errors import InvalidField, NotFound
 from dialin.services.trials import UserAction
-from dialin.wire.fields import expect_integer, expect_object, expect_string, reject_unknown_keys
+from dialin.wire.fields import (
+    expect_integer,
+    expect_object,
+    expect_string,
+    reject_unknown_keys,
+    require,
+)
 from dialin.wire.query import parse_int
 from dialin.wire.trials import (
     parse_allocation_exit,
@@ -46,7 +52,8 @@ def list_trials(experiment_id: int, caller: Caller, services: Svc) -> Response:
 
 @router.post("/experiments/{experiment_id:id}/trials")
 def create_trial(experiment_id: int, body: Body, caller: Caller, services: Svc) -> Response:
-    """A managed trial: ``{hparams, name?, max_restarts?}``."""
+    """A trial at given hyperparameters: ``{hparams, name?, max_restarts?}``. (For the
+    optimizer's suggestion, create a SigOpt training run: it is the same record.)"""
     obj = expect_object(body, "body")
     reject_unknown_keys(obj, ("hparams", "name", "max_restarts"), "")
     max_restarts = expect_integer(obj.get("max_restarts", 5), "max_restarts")
@@ -56,7 +63,7 @@ def create_trial(experiment_id: int, body: Body, caller: Caller, services: Svc) 
     trial = services.trials.create(
         caller.client_id,
         experiment_id,
-        expect_object(obj.get("hparams", {}), "hparams"),
+        expect_object(require(obj, "hparams"), "hparams"),
         name=None if name is None else expect_string(name, "name"),
         max_restarts=max_restarts,
     )

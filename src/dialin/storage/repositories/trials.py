@@ -169,6 +169,7 @@ class SqlTrialStore:
         if trial.state.terminal and row.completed is None:
             row.completed = now
         row.end_time = trial.end_time
+        row.managed = trial.managed
         row.restarts = trial.restarts
         row.max_restarts = trial.max_restarts
         row.trial_run_id = trial.trial_run_id
