@@ -51,6 +51,14 @@ parameters:
 budget: 3
 """
 
+TRACKED = """\
+import sigopt
+
+sigopt.params.setdefault("C", 2.0)
+sigopt.log_metadata("note", "tracked by sigopt run")
+sigopt.log_metric("accuracy", 0.75)
+"""
+
 QUICK = """\
 import random, time
 import sigopt
@@ -76,6 +84,7 @@ def _sigopt(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Compl
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "model.py").write_text(MODEL)
     (tmp_path / "quick.py").write_text(QUICK)
+    (tmp_path / "tracked.py").write_text(TRACKED)
     (tmp_path / "experiment.yml").write_text(EXPERIMENT)
     return tmp_path
 
@@ -126,6 +135,20 @@ def test_optimize_a_scikit_learn_model(
         assert run.datasets == ["iris"] and run.model.type == "SVC"
     (best,) = conn.aiexperiments(experiment.id).best_training_runs().fetch().data
     assert best.values["accuracy"].value == max(r.values["accuracy"].value for r in runs)
+
+
+def test_run_tracks_a_program(
+    server: RunningServer, token: str, env: dict[str, str], workdir: Path
+) -> None:
+    done = _sigopt(["run", sys.executable, "tracked.py"], env, workdir)
+    assert done.returncode == 0, done.stderr
+    conn = connect(server.api_url, token)
+    client_id = conn.tokens("self").fetch().client
+    runs = conn.clients(client_id).projects(env["SIGOPT_PROJECT"]).training_runs().fetch()
+    (run,) = list(runs.iterate_pages())
+    assert run.name.startswith(env["SIGOPT_PROJECT"]) and run.state == "completed"
+    assert dict(run.assignments) == {"C": 2} and run.values["accuracy"].value == 0.75
+    assert run.metadata["note"] == "tracked by sigopt run"
 
 
 def test_workers_never_exceed_the_budget(
