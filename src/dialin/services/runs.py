@@ -55,7 +55,9 @@ def _parameter_assignments(
     return {k: v for k, v in assignments.items() if k in names}
 
 
-def _observation_of(experiment: Experiment, run: TrainingRun, now: int) -> Observation:
+def _observation_of(
+    experiment: Experiment, run: TrainingRun, assignments: Mapping[str, Any], now: int
+) -> Observation:
     """Failed when the run failed or misses a value of any experiment metric (stored too)."""
     values = [run.metric_value(m.name) for m in experiment.definition.metrics if m.name]
     failed = run.state == "failed" or any(v is None for v in values)
@@ -67,7 +69,7 @@ def _observation_of(experiment: Experiment, run: TrainingRun, now: int) -> Obser
     return Observation(
         id=0,
         experiment_id=experiment.id,
-        assignments=_parameter_assignments(experiment, run.assignments),
+        assignments=assignments,
         created=now,
         values=tuple(sorted(measured, key=lambda v: v.name or "")),
         failed=failed,
@@ -76,7 +78,18 @@ def _observation_of(experiment: Experiment, run: TrainingRun, now: int) -> Obser
 
 
 def _record_observation(store: Store, experiment: Experiment, run: TrainingRun, now: int) -> int:
-    observation = _observation_of(experiment, run, now)
+    suggestion = (
+        None
+        if run.suggestion_id is None
+        else store.suggestions.get(experiment.id, run.suggestion_id)
+    )
+    # The suggestion's point, not the run's copy: a PUT may have replaced the run's assignments.
+    assignments = (
+        suggestion.assignments
+        if suggestion is not None
+        else _parameter_assignments(experiment, run.assignments)
+    )
+    observation = _observation_of(experiment, run, assignments, now)
     saved = store.observations.add(observation, score(experiment.definition, observation))
     if run.suggestion_id is not None:
         store.suggestions.close(run.suggestion_id)
