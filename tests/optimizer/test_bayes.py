@@ -224,3 +224,28 @@ def test_multitask_explores_cheaply_then_confirms_at_full_cost():
         for i, a in enumerate(pts[:8])
     ]
     assert propose(definition, late, [], seed=0)[0].task == full
+
+
+def test_large_histories_stay_within_the_time_budget():
+    dims = 10
+    definition = ExperimentDefinition(
+        "offline",
+        tuple(Parameter(f"x{i}", "double", Bounds(0, 1)) for i in range(dims)),
+        metrics=(Metric("f"),),
+    )
+    rng = np.random.default_rng(0)
+    history = [
+        Observation(
+            i + 1,
+            1,
+            {f"x{j}": float(v) for j, v in enumerate(row)},
+            i,
+            values=(MetricValue("f", float(np.sin(row).sum())),),
+        )
+        for i, row in enumerate(rng.random((1000, dims)))
+    ]
+    start = time.monotonic()
+    (proposal,) = propose(definition, history, [], time_budget=0.3)
+    # the budget bounds the model work; encoding 1000 observations comes on top
+    assert time.monotonic() - start < 3.0
+    check_valid(definition, proposal)

@@ -3,9 +3,10 @@
 Symbols: inputs ``X`` (shape ``(n, D)``, unit cube), standardised targets ``y`` (``(n,)``),
 known extra noise variances ``e`` (``(n,)``, from ``value_stddev``), hyperparameters
 ``theta = [log ell_1..log ell_D, log s2, log sn2]`` (``(D + 2,)``): lengthscales, signal and
-noise variance. ``K = k(X, X) + diag(sn2 + e)``, ``L`` its lower Cholesky factor,
-``alpha = K^-1 y``. Posterior of the latent function at ``x``:
-``mean = k(x, X) alpha``, ``var = s2 - k(x, X) K^-1 k(X, x)``.
+noise variance. ``K = k(X, X) + diag(sn2 + e)``, ``L`` its lower Cholesky factor, ``c`` a
+constant prior mean, ``alpha = K^-1 (y - c)``. Posterior of the latent function at ``x``:
+``mean = c + k(x, X) alpha``, ``var = s2 - k(x, X) K^-1 k(X, x)``. Hyperparameters are fitted
+with ``c = 0``; ``with_prior_mean`` sets ``c`` afterwards without refitting.
 
 Priors (MAP): ``ell_d ~ LogNormal(sqrt(2) + log(D) / 2, 3)``, the dimension-scaled lengthscale
 prior of "vanilla BO" (Hvarfner et al., 2024), which keeps high-dimensional models smooth until
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ class GaussianProcess:
     theta: FloatArray
     chol: FloatArray
     alpha: FloatArray
+    prior_mean: float = 0.0
 
     @property
     def ell(self) -> FloatArray:
@@ -71,7 +73,7 @@ class GaussianProcess:
         k, _ = matern52(xq, self.x, self.ell, self.signal)
         v = linalg.solve_triangular(self.chol, k.T, lower=True, check_finite=False)
         var = np.maximum(self.signal - (v * v).sum(0), 1e-12)
-        return k @ self.alpha, var
+        return self.prior_mean + k @ self.alpha, var
 
     def predict_with_gradient(
         self, xq: FloatArray
@@ -85,7 +87,8 @@ class GaussianProcess:
         dvar = -2.0 * np.einsum("mnd,nm->md", dk, beta)
         floor = var < 1e-12
         dvar[floor] = 0.0
-        return k @ self.alpha, np.maximum(var, 1e-12), np.einsum("mnd,n->md", dk, self.alpha), dvar
+        mean = self.prior_mean + k @ self.alpha
+        return mean, np.maximum(var, 1e-12), np.einsum("mnd,n->md", dk, self.alpha), dvar
 
     @staticmethod
     def from_theta(
@@ -99,16 +102,22 @@ class GaussianProcess:
         x = np.vstack([self.x, x_new])
         y = np.concatenate([self.y, y_new])
         extra = np.concatenate([self.extra_noise, np.zeros(len(y_new))])
-        return _build(x, y, extra, self.theta)
+        return _build(x, y, extra, self.theta, self.prior_mean)
+
+    def with_prior_mean(self, c: float) -> GaussianProcess:
+        alpha = linalg.cho_solve((self.chol, True), self.y - c, check_finite=False)
+        return replace(self, alpha=alpha, prior_mean=c)
 
 
-def _build(x: FloatArray, y: FloatArray, extra: FloatArray, theta: FloatArray) -> GaussianProcess:
+def _build(
+    x: FloatArray, y: FloatArray, extra: FloatArray, theta: FloatArray, prior_mean: float = 0.0
+) -> GaussianProcess:
     d = x.shape[1]
     ell, s2, sn2 = np.exp(theta[:d]), float(np.exp(theta[d])), float(np.exp(theta[d + 1]))
     k, _ = matern52(x, x, ell, s2)
     chol = _cholesky(k, sn2 + extra, s2)
-    alpha = linalg.cho_solve((chol, True), y, check_finite=False)
-    return GaussianProcess(x, y, extra, theta, chol, alpha)
+    alpha = linalg.cho_solve((chol, True), y - prior_mean, check_finite=False)
+    return GaussianProcess(x, y, extra, theta, chol, alpha, prior_mean)
 
 
 def _cholesky(k: FloatArray, diag: FloatArray, s2: float) -> FloatArray:
