@@ -255,3 +255,27 @@ def test_another_client_gets_a_404_page(
     screenshot(page, "not-found")
     context.close()
     assert problems.errors == []
+
+
+def test_a_training_run_opens_from_its_project(
+    chromium: Any, server: RunningServer, experiment: Any
+) -> None:
+    conn = connect(server.api_url, server.token_a)
+    client_id = str(conn.tokens("self").fetch().client)
+    run = conn.clients(client_id).projects("vision").training_runs().create(name="resnet-18")
+    for loss in (0.9, 0.5, 0.3):
+        conn.training_runs(run.id).checkpoints().create(values=[{"name": "loss", "value": loss}])
+    conn.training_runs(run.id).update(
+        values={"accuracy": {"value": 0.91}}, metadata={"gpu": "A100"}, state="completed"
+    )
+    context, page, problems = signed_in(chromium, server, server.token_a)
+    page.goto(f"{server.api_url}/projects/vision")
+    page.locator("#runs a", has_text="resnet-18").click()
+    page.wait_for_url(f"{server.api_url}/runs/{run.id}")
+    page.wait_for_selector("#run[data-loaded=true]")
+    assert "0.91" in page.inner_text("#run-body") and "A100" in page.inner_text("#run-body")
+    curve = plot(page, "plot-checkpoints")
+    assert curve["data"][0]["y"] == [0.9, 0.5, 0.3]
+    screenshot(page, "run")
+    context.close()
+    assert problems.errors == []

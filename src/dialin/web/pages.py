@@ -106,6 +106,18 @@ def project_page(request: Request, project_id: str) -> Response:
     return _page("project.html", session=session, page="project", project_id=project_id)
 
 
+@router.get("/runs/{run_id:id}")
+def run_page(request: Request, run_id: int) -> Response:
+    session = _signed_in(request)
+    if session is None:
+        return _to_sign_in(request)
+    try:
+        _services(request).runs.get(session.principal.client_id, run_id)
+    except NotFound:
+        return _not_found(session)
+    return _page("run.html", session=session, page="run", run_id=str(run_id))
+
+
 @router.get("/static/plotly.min.js")
 def plotly_js() -> FileResponse:
     # Plotly's bundle ships inside the plotly wheel: no CDN, no build step.

@@ -256,13 +256,16 @@
   window.addEventListener("popstate", () => show(window.location.pathname.split("/").pop() || "summary"));
 
   (async () => {
+    // Only the Summary needs the experiment's definition: other tabs load beside it.
+    const loading = loadExperiment();
+    const shown = tab === "summary" ? loading.then(() => show(tab)) : show(tab);
     try {
-      await loadExperiment();
+      await loading;
     } catch (error) {
       message(panel(tab), `Could not load the experiment: ${error.message}`);
       return;
     }
-    await show(tab);
+    await shown;
     document.getElementById("live").textContent = experiment.state === "active" ? "Live: refreshes every 5 s" : "";
     dialin.poll(async () => {
       if (experiment.state !== "active") return;

@@ -114,10 +114,32 @@ PY`,
       load(null);
     });
   }
+  async function loadRuns() {
+    const runs = await api(`${projectPath}/training_runs?limit=50`);
+    document.getElementById("runs").replaceChildren(
+      table(
+        ["Run", "State", "Values", "Created", "Updated"],
+        runs.data.map((run) =>
+          el(
+            "tr",
+            {},
+            el("td", {}, el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`)),
+            el("td", {}, el("span", { class: `state state-${run.state}` }, run.state)),
+            el("td", {}, Object.entries(run.values || {}).map(([k, v]) => `${k}: ${number(v.value)}`).join(", ") || "—"),
+            el("td", {}, time(run.created)),
+            el("td", {}, time(run.updated)),
+          ),
+        ),
+        { caption: `${runs.count} training run${runs.count === 1 ? "" : "s"}`, empty: "No training runs in this project yet." },
+      ),
+    );
+  }
+
   if (projectId) {
     api(projectPath).then((p) => {
       document.getElementById("project-name").textContent = p.name;
     });
+    loadRuns();
   }
   load(null);
   dialin.poll(() => load(current.marker), 10);
