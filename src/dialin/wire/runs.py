@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeAlias
 
 from dialin.domain.metadata import check_metadata, show
 from dialin.domain.names import check_name, invalid
+from dialin.domain.paging import Page
 from dialin.domain.runs import SIGOPT_SOURCE, RunPatch, TrainingRun
 from dialin.wire.fields import (
     JsonObject,
@@ -19,6 +20,7 @@ from dialin.wire.fields import (
     expect_string,
     require,
 )
+from dialin.wire.pagination import render_page
 from dialin.wire.render import render_id, render_number, render_struct
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "BodyMode",
     "parse_run_batch",
     "parse_run_body",
+    "render_run_page",
     "render_training_run",
 ]
 
@@ -334,3 +337,18 @@ def render_training_run(run: TrainingRun) -> dict[str, object]:
         "files": [str(f) for f in run.files],
         "tags": [],
     }
+
+
+def render_run_page(found: Page[TrainingRun]) -> dict[str, object]:
+    """A run list, with the map keys its runs define (``defined_fields``, unused by the client)."""
+    page = render_page([render_training_run(r) for r in found.items], found)
+    keys = sorted(
+        {
+            f"{kind}.{key}"
+            for r in found.items
+            for kind in ("assignments", "metadata", "values")
+            for key in (getattr(r, kind) or {})
+        }
+    )
+    page["defined_fields"] = [{"object": "field", "key": k} for k in keys]
+    return page

@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from dialin.api.deps import Body, Caller, Query, Svc, reply
-from dialin.api.routes.training_runs import render_run_page
 from dialin.wire.run_filters import parse_run_page
-from dialin.wire.runs import parse_run_body, render_training_run
+from dialin.wire.runs import parse_run_body, render_run_page, render_training_run
 
 router = APIRouter(prefix="/v1", tags=["aiexperiments"])
 

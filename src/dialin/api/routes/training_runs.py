@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from dialin.api.deps import Body, Caller, Query, Svc, reply
-from dialin.domain.paging import Page
-from dialin.domain.runs import TrainingRun
 from dialin.errors import NotFound
 from dialin.services.accounts import Principal
 from dialin.wire import render_list, render_page, select_fields
 from dialin.wire.checkpoints import parse_checkpoint_create, render_checkpoint
 from dialin.wire.run_filters import parse_checkpoint_page, parse_run_filters, parse_run_page
-from dialin.wire.runs import parse_run_batch, parse_run_body, render_training_run
+from dialin.wire.runs import (
+    parse_run_batch,
+    parse_run_body,
+    render_run_page,
+    render_training_run,
+)
 
 router = APIRouter(prefix="/v1", tags=["training_runs"])
 
@@ -20,20 +23,6 @@ router = APIRouter(prefix="/v1", tags=["training_runs"])
 def _own(caller: Principal, client_id: int) -> None:
     if caller.client_id != client_id:
         raise NotFound()
-
-
-def render_run_page(found: Page[TrainingRun]) -> dict[str, object]:
-    page = render_page([render_training_run(r) for r in found.items], found)
-    keys = sorted(
-        {
-            f"{kind}.{key}"
-            for r in found.items
-            for kind in ("assignments", "metadata", "values")
-            for key in (getattr(r, kind) or {})
-        }
-    )
-    page["defined_fields"] = [{"object": "field", "key": k} for k in keys]
-    return page
 
 
 @router.post("/clients/{client_id:id}/projects/{project_id}/training_runs")
@@ -52,8 +41,8 @@ def create_runs(
     _own(caller, client_id)
     runs = services.runs.create_batch(client_id, project_id, parse_run_batch(body))
     page = render_list([render_training_run(r) for r in runs])
-    fields = body.get("fields")
-    return reply(select_fields(page, fields if isinstance(fields, str | list) else None))
+    # select_fields checks the shape of `fields` (a string or a list of strings).
+    return reply(select_fields(page, body.get("fields")))  # type: ignore[arg-type]
 
 
 @router.get("/clients/{client_id:id}/projects/{project_id}/training_runs")
