@@ -35,7 +35,7 @@ from dialin.optimizer.constraints import Polytope
 from dialin.optimizer.duplicates import Candidate, PointKey, TakenPoints, point_key, point_keys
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
-from dialin.optimizer.maximize import Region, ranked_candidates
+from dialin.optimizer.maximize import ranked_candidates
 from dialin.optimizer.multiobjective import draw_weights, scalarise
 from dialin.optimizer.score import Repulsion, Score, ThresholdModel
 from dialin.optimizer.space import SearchSpace
@@ -47,7 +47,7 @@ from dialin.optimizer.surrogate import (
     metric_values,
     task_feature,
 )
-from dialin.optimizer.trust import half_widths, trust_length
+from dialin.optimizer.trust import trust_region
 
 __all__ = ["choose_task", "initial_design_size", "propose_bayes"]
 
@@ -58,8 +58,6 @@ _KEY_CHUNK = 64
 _REPULSION_RADIUS = 0.1
 _PESSIMISTIC_QUANTILE = 0.2
 _NEUTRAL_EVERY = 4
-# from this many continuous parameters on, candidates concentrate in a trust region
-HIGH_DIMENSIONS = 8
 _FULL_COST_FROM = 0.75
 
 
@@ -135,6 +133,7 @@ def _propose(
     definition = space.definition
     # batch members reuse the objective fit through the cache even when the caller keeps none
     cache = {} if cache is None else cache
+    n_init = initial_design_size(space)
     history = encode_history(space, observations, rows[: len(observations)])
     optimized = sorted(definition.optimized_metrics, key=lambda m: m.name or "")
     thresholded = [
@@ -192,7 +191,13 @@ def _propose(
         score = Score(
             objective_gp, models.incumbent, thresholds, success, definition.is_multitask, repulsion
         )
-        region = _region(space, models)
+        region = (
+            trust_region(
+                space, models.objective_gp, models.incumbent_rows[0], models.values, n_init
+            )
+            if models.objective_gp is not None and models.incumbent_rows.shape[0]
+            else None
+        )
         cands, _ = ranked_candidates(
             score,
             space,
@@ -224,37 +229,6 @@ def _prior_mean(space: SearchSpace, y: FloatArray, index: int) -> float:
     if discrete or index % _NEUTRAL_EVERY == _NEUTRAL_EVERY - 1 or y.size == 0:
         return 0.0
     return float(np.quantile(y, _PESSIMISTIC_QUANTILE))
-
-
-def _numeric_columns(space: SearchSpace) -> list[tuple[int, int]]:
-    """(raw column, feature column) of every continuous-valued parameter (double, int)."""
-    out = []
-    for j, (start, _, kind) in enumerate(space.feature_blocks()[space.n_conditionals :]):
-        if kind in ("double", "int"):
-            out.append((space.n_conditionals + j, start))
-    return out
-
-
-def _region(space: SearchSpace, models: _Models) -> Region | None:
-    """A trust region in high dimensions, where EI's global candidates are mostly far corners
-    of high variance; None in low dimensions or without a model."""
-    numeric = _numeric_columns(space)
-    values = models.values
-    if len(numeric) < HIGH_DIMENSIONS or models.objective_gp is None or values is None:
-        return None
-    if models.incumbent_rows.shape[0] == 0:
-        return None
-    centre = models.incumbent_rows[0]
-    length = trust_length(values, initial_design_size(space), len(numeric))
-    ell = models.objective_gp.ell[[f for _, f in numeric]]
-    widths = half_widths(ell, length)
-    half_width = np.zeros(space.n_raw)
-    z_lo, z_hi = np.zeros(space.n_features), np.ones(space.n_features)
-    zc = space.features(centre[None, :])[0]
-    for (raw, feature), w in zip(numeric, widths, strict=True):
-        half_width[raw] = w
-        z_lo[feature], z_hi[feature] = max(0.0, zc[feature] - w), min(1.0, zc[feature] + w)
-    return Region(centre, half_width, z_lo, z_hi)
 
 
 def _repulsion(

@@ -1,7 +1,7 @@
 """Maximizing the acquisition score over the search space.
 
 1. Candidates: ``n_random`` uniform raw rows (inside the constraint polytope) and local
-   perturbations of the incumbents (see ``SearchSpace.perturb``): a few coordinates at a time, at
+   perturbations of the incumbents (see ``moves``): a few coordinates at a time, at
    three step sizes, the trust-region-like moves that matter in high dimensions.
 2. All are scored on their features; the best few distinct ones start L-BFGS-B over the
    continuous features (active double and int columns, grids and one-hot blocks held fixed), all
@@ -15,7 +15,6 @@ Returns raw rows ordered best first, so the caller can take the first one not ta
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,11 +22,13 @@ from scipy import optimize
 
 from dialin.optimizer.constraints import Polytope
 from dialin.optimizer.gp import stop_at
+from dialin.optimizer.moves import perturb, sample_box
 from dialin.optimizer.random import uniform_rows
 from dialin.optimizer.score import Score
 from dialin.optimizer.space import SearchSpace
+from dialin.optimizer.trust import Region
 
-__all__ = ["Region", "ranked_candidates"]
+__all__ = ["ranked_candidates"]
 
 FloatArray = NDArray[np.float64]
 
@@ -37,17 +38,6 @@ _REFINE_ITERATIONS = 40
 _BISECTIONS = 12
 _IN_REGION = 1024
 _GLOBAL_IN_REGION = 128
-
-
-@dataclass(frozen=True)
-class Region:
-    """A trust region: a raw row, half-widths per raw column (fractions of the model-scale
-    range), and the same box in feature space, ``(F,)`` each."""
-
-    centre: FloatArray
-    half_width: FloatArray
-    z_lo: FloatArray
-    z_hi: FloatArray
 
 
 def ranked_candidates(
@@ -66,12 +56,12 @@ def ranked_candidates(
     most candidates and every refinement stay inside it; a few global ones remain."""
     rows = [uniform_rows(space, polytope, rng, n_random if region is None else _GLOBAL_IN_REGION)]
     if region is not None:
-        boxed = space.sample_box(region.centre, region.half_width, rng, _IN_REGION)
+        boxed = sample_box(space, region.centre, region.half_width, rng, _IN_REGION)
         rows.append(boxed[polytope.feasible(boxed)])
     if incumbents.shape[0] and n_local:
         base = incumbents[rng.integers(0, incumbents.shape[0], n_local)]
         scale = rng.choice(_STEP_SCALES, n_local)
-        local = space.perturb(base, rng, scale)
+        local = perturb(space, base, rng, scale)
         rows.append(local[polytope.feasible(local)])
         rows.append(incumbents)
     cands = np.vstack(rows)

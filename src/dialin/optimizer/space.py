@@ -25,7 +25,7 @@ from scipy import stats
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.parameters import Assignments, BetaPrior, NormalPrior, Parameter, Prior, Value
 
-__all__ = ["Column", "SearchSpace"]
+__all__ = ["Column", "SearchSpace", "snap"]
 
 FloatArray = NDArray[np.float64]
 
@@ -187,7 +187,7 @@ class SearchSpace:
                 continue
             scaled = col.lo + np.clip(z[:, off], 0.0, 1.0) * (col.hi - col.lo)
             v = np.clip(np.exp(scaled), *col.natural) if col.log else scaled
-            rows[:, self.n_conditionals + j] = _snap(col, v)
+            rows[:, self.n_conditionals + j] = snap(col, v)
         return self.deactivate(rows)
 
     def feature_blocks(self) -> list[tuple[int, int, str]]:
@@ -205,64 +205,6 @@ class SearchSpace:
     def column_index(self, name: str) -> int:
         """Position of a parameter in a raw row."""
         return self.n_conditionals + next(k for k, c in enumerate(self.columns) if c.name == name)
-
-    def perturb(self, rows: FloatArray, rng: np.random.Generator, scale: FloatArray) -> FloatArray:
-        """Local moves around ``rows``: each parameter changes with probability
-        ``min(1, 4 / P)`` (at least one per row), numeric ones by Gaussian steps of ``scale``
-        (one per row) times their range in model scale, reflected at the bounds, discrete ones
-        to a random value.
-        Parameters that a changed conditional activates get a uniform value."""
-        n = rows.shape[0]
-        out = rows.copy()
-        fresh = self.from_unit(rng.random((n, self.n_raw)), use_priors=False, deactivate=False)
-        p = min(1.0, 4.0 / max(1, self.n_raw))
-        moved = rng.random((n, self.n_raw)) < p
-        moved[np.arange(n), rng.integers(0, self.n_raw, n)] = True
-        for i in range(self.n_conditionals):
-            out[moved[:, i], i] = fresh[moved[:, i], i]
-        for j, col in enumerate(self.columns):
-            k = self.n_conditionals + j
-            was_inactive = np.isnan(out[:, k])
-            out[was_inactive, k] = fresh[was_inactive, k]
-            m = moved[:, k] & ~was_inactive
-            if col.kind == "categorical" or col.grid is not None:
-                out[m, k] = fresh[m, k]
-                continue
-            v = out[m, k]
-            scaled = np.log(np.maximum(v, 1e-300)) if col.log else v
-            step = scale[m] * (col.hi - col.lo) * rng.standard_normal(v.size)
-            scaled = _reflect(scaled + step, col.lo, col.hi)
-            out[m, k] = _snap(col, np.clip(np.exp(scaled), *col.natural) if col.log else scaled)
-        return self.deactivate(out)
-
-    def sample_box(
-        self, centre: FloatArray, half_width: FloatArray, rng: np.random.Generator, n: int
-    ) -> FloatArray:
-        """``n`` rows near the raw row ``centre``: each parameter moves with probability
-        ``min(1, 20 / P)`` (at least one per row); a numeric one to a uniform value within
-        ``half_width`` (per column of a raw row, a fraction of its model-scale range) of the
-        centre, a discrete one to a random value."""
-        rows = np.repeat(centre[None, :], n, axis=0)
-        fresh = self.from_unit(rng.random((n, self.n_raw)), use_priors=False, deactivate=False)
-        moved = rng.random((n, self.n_raw)) < min(1.0, 20.0 / max(1, self.n_raw))
-        moved[np.arange(n), rng.integers(0, self.n_raw, n)] = True
-        for i in range(self.n_conditionals):
-            rows[moved[:, i], i] = fresh[moved[:, i], i]
-        for j, col in enumerate(self.columns):
-            k = self.n_conditionals + j
-            inactive = np.isnan(rows[:, k])
-            rows[inactive, k] = fresh[inactive, k]
-            m = moved[:, k] & ~inactive
-            if col.kind == "categorical" or col.grid is not None or not m.any():
-                rows[m, k] = fresh[m, k]
-                continue
-            v = rows[m, k]
-            scaled = np.log(np.maximum(v, 1e-300)) if col.log else v
-            width = half_width[k] * (col.hi - col.lo)
-            lo, hi = np.maximum(scaled - width, col.lo), np.minimum(scaled + width, col.hi)
-            scaled = lo + rng.random(v.size) * (hi - lo)
-            rows[m, k] = _snap(col, np.clip(np.exp(scaled), *col.natural) if col.log else scaled)
-        return self.deactivate(rows)
 
     def centre(self) -> FloatArray:
         """A raw row of default values where given, else the middle of each range."""
@@ -404,7 +346,8 @@ def _through_prior(prior: Prior, lo: float, hi: float, u: FloatArray) -> FloatAr
     return np.clip(np.where(np.isfinite(x), x, lo + u * (hi - lo)), lo, hi)
 
 
-def _snap(col: Column, v: FloatArray) -> FloatArray:
+def snap(col: Column, v: FloatArray) -> FloatArray:
+    """Nearest valid values of a numeric column: grid members, integers within bounds."""
     if col.grid is not None:
         grid = np.asarray(col.grid, dtype=np.float64)
         key = np.log(grid) if col.log else grid
@@ -415,16 +358,6 @@ def _snap(col: Column, v: FloatArray) -> FloatArray:
         lo, hi = col.natural
         return np.clip(np.round(v), math.ceil(lo - 1e-9), math.floor(hi + 1e-9))
     return v
-
-
-def _reflect(v: FloatArray, lo: float, hi: float) -> FloatArray:
-    """``v`` folded back into ``[lo, hi]`` at the bounds: clipping would pile local moves of a
-    point on a bound onto the bound itself."""
-    width = hi - lo
-    if width <= 0:
-        return np.full_like(v, lo)
-    t = np.mod(v - lo, 2.0 * width)
-    return lo + np.where(t > width, 2.0 * width - t, t)
 
 
 def _one_hot(z: FloatArray, index: FloatArray, offset: int, k: int) -> None:

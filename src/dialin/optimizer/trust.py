@@ -13,11 +13,15 @@ function is smooth.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["half_widths", "trust_length"]
+from dialin.optimizer.gp import GaussianProcess
+from dialin.optimizer.space import SearchSpace
+
+__all__ = ["HIGH_DIMENSIONS", "Region", "half_widths", "trust_length", "trust_region"]
 
 FloatArray = NDArray[np.float64]
 
@@ -25,6 +29,46 @@ _INITIAL = 0.8
 _MAX = 1.6
 _MIN = 0.5**7
 _SUCCESSES = 3
+# from this many continuous parameters on, candidates concentrate in a trust region: there
+# EI's global candidates are mostly far corners of high variance
+HIGH_DIMENSIONS = 8
+
+
+@dataclass(frozen=True)
+class Region:
+    """A trust region: a raw row, half-widths per raw column (fractions of the model-scale
+    range), and the same box in feature space, ``(F,)`` each."""
+
+    centre: FloatArray
+    half_width: FloatArray
+    z_lo: FloatArray
+    z_hi: FloatArray
+
+
+def trust_region(
+    space: SearchSpace,
+    gp: GaussianProcess,
+    centre: FloatArray,
+    values: FloatArray | None,
+    n_initial: int,
+) -> Region | None:
+    """The region around the incumbent raw row ``centre``; None below ``HIGH_DIMENSIONS``."""
+    numeric = [
+        (space.n_conditionals + j, start)
+        for j, (start, _, kind) in enumerate(space.feature_blocks()[space.n_conditionals :])
+        if kind in ("double", "int")
+    ]
+    if len(numeric) < HIGH_DIMENSIONS or values is None:
+        return None
+    length = trust_length(values, n_initial, len(numeric))
+    widths = half_widths(gp.ell[[f for _, f in numeric]], length)
+    half_width = np.zeros(space.n_raw)
+    z_lo, z_hi = np.zeros(space.n_features), np.ones(space.n_features)
+    zc = space.features(centre[None, :])[0]
+    for (raw, feature), w in zip(numeric, widths, strict=True):
+        half_width[raw] = w
+        z_lo[feature], z_hi[feature] = max(0.0, zc[feature] - w), min(1.0, zc[feature] + w)
+    return Region(centre, half_width, z_lo, z_hi)
 
 
 def trust_length(values: FloatArray, n_initial: int, dims: int) -> float:
