@@ -10,7 +10,11 @@ from sqlalchemy.exc import OperationalError
 from dialin import __version__
 from dialin.cli.console import err
 from dialin.cli.db import db
+from dialin.cli.experiment_plot import plot
 from dialin.cli.experiments import experiment
+from dialin.cli.init import init
+from dialin.cli.optimize import optimize
+from dialin.cli.run import run
 from dialin.cli.server import server
 from dialin.cli.tokens import token
 from dialin.cli.trials import trial
@@ -33,6 +37,10 @@ cli.add_command(token)
 cli.add_command(db)
 cli.add_command(trial)
 cli.add_command(experiment)
+cli.add_command(init)
+cli.add_command(run)
+cli.add_command(optimize)
+experiment.add_command(plot)
 
 
 def main() -> None:

@@ -1,0 +1,81 @@
+"""The SigOpt v1 calls the orchestrator makes: projects, AI experiments, their runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dialin.client.http import ApiClient
+from dialin.errors import NotFound
+
+__all__ = ["OrchestrationApi"]
+
+_PAGE_LIMIT = 1000
+
+
+@dataclass
+class OrchestrationApi:
+    """One client's view of the server at ``api_url``; the client id is read once."""
+
+    api_url: str
+    token: str
+
+    def __post_init__(self) -> None:
+        self.http = ApiClient(self.api_url, self.token)
+        self._client_id: str | None = None
+
+    @property
+    def client_id(self) -> str:
+        if self._client_id is None:
+            self._client_id = str(self.http.get("/v1/tokens/self")["client"])
+        return self._client_id
+
+    def ensure_project(self, project: str) -> None:
+        """dialin's CLI creates a missing project (SigOpt's client never does)."""
+        path = f"/v1/clients/{self.client_id}/projects"
+        try:
+            self.http.get(f"{path}/{project}")
+        except NotFound:
+            self.http.post(path, {"id": project, "name": project})
+
+    def create_project_run(self, project: str, body: dict[str, Any]) -> dict[str, Any]:
+        run: dict[str, Any] = self.http.post(
+            f"/v1/clients/{self.client_id}/projects/{project}/training_runs", body
+        )
+        return run
+
+    def create_experiment(self, project: str, body: dict[str, Any]) -> dict[str, Any]:
+        experiment: dict[str, Any] = self.http.post(
+            f"/v1/clients/{self.client_id}/projects/{project}/aiexperiments", body
+        )
+        return experiment
+
+    def experiment(self, experiment_id: str) -> dict[str, Any]:
+        experiment: dict[str, Any] = self.http.get(f"/v1/aiexperiments/{experiment_id}")
+        return experiment
+
+    def create_experiment_run(self, experiment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        run: dict[str, Any] = self.http.post(
+            f"/v1/aiexperiments/{experiment_id}/training_runs", body
+        )
+        return run
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        run: dict[str, Any] = self.http.get(f"/v1/training_runs/{run_id}")
+        return run
+
+    def merge_run(self, run_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        run: dict[str, Any] = self.http.request("MERGE", f"/v1/training_runs/{run_id}", body=patch)
+        return run
+
+    def experiment_runs(self, experiment_id: str) -> list[dict[str, Any]]:
+        """Every run of the experiment, oldest first."""
+        runs: list[dict[str, Any]] = []
+        query: dict[str, str | int] = {"limit": _PAGE_LIMIT, "sort": "id", "ascending": "true"}
+        while True:
+            page = self.http.get(f"/v1/aiexperiments/{experiment_id}/training_runs", query=query)
+            runs.extend(page["data"])
+            marker = page.get("paging", {}).get("after")
+            if not marker or not page["data"]:
+                return sorted(runs, key=lambda r: int(r["id"]))
+            query = {**query, "after": marker}
