@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 
 import click
 
+from dialin.api.access_log import log_config
 from dialin.cli.console import err, out
 from dialin.cli.options import database_option, open_database
 from dialin.services.accounts import AccountService
 from dialin.settings import Settings
 
 __all__ = ["server"]
-
-_TOKEN_PATH = re.compile(r"(/tokens/)(?!self\b)[^/\s?\"]+")
-
-
-class RedactTokens(logging.Filter):
-    """Access-log lines carry request paths; a token may sit in ``/v1/tokens/{token}``."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN_PATH.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
-            )
-        return True
 
 
 @click.command()
@@ -69,7 +55,6 @@ def server(
         f"dialin: serving on http://{host}:{port} ({workers} process(es)), database {_safe(url)}"
     )
     os.environ["DIALIN_DATABASE_URL"] = url
-    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(
         "dialin.api.factory:app_from_environment",
         factory=True,
@@ -77,6 +62,7 @@ def server(
         port=port,
         workers=workers,
         log_level=log_level,
+        log_config=log_config(),
         server_header=False,
     )
 
