@@ -151,6 +151,13 @@ def test_grid_index_counts_observations_and_pending():
     assert propose(GRID, observed, pending) == propose(GRID, [], [], count=6)[5:]
 
 
+def test_no_live_parameters_gives_empty_points():
+    definition = ExperimentDefinition(
+        type="offline", parameters=(Parameter("x", "double", Bounds(0, 1), deleted=True),)
+    )
+    assert propose(definition, [], [], count=2) == [Proposal({}), Proposal({})]
+
+
 def test_count_zero_gives_nothing():
     assert propose(GRID, [], [], count=0) == []
 

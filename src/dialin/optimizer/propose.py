@@ -65,6 +65,9 @@ def propose(
         rows = grid_rows(space, index, count)
         return [_proposal(space, definition, r, _grid_task(definition)) for r in rows]
     space = SearchSpace(definition)
+    if space.n_raw == 0:
+        # every parameter deleted: the only point there is
+        return [Proposal({}, definition.full_cost_task) for _ in range(count)]
     polytope = Polytope(space)
     history = [o.assignments for o in observations] + [s.assignments for s in pending]
     history_tasks = [_task_name(o.task) for o in observations] + [
