@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import httpx
@@ -123,9 +124,15 @@ def test_max_points_is_checked(conn: Connection, browser: httpx.Client) -> None:
     assert answer.json()["field"] == "max_points"
 
 
-def test_sign_out_ends_the_session(dialin_server: RunningServer, browser: httpx.Client) -> None:
-    assert browser.get("/api/v1/sessions/current").status_code == 200
-    assert browser.delete("/api/v1/sessions/current").status_code == 200
-    assert browser.get("/api/v1/sessions/current").status_code == 401
-    assert browser.get("/v1/experiments").status_code == 401
-    assert dialin_server.token_a not in dialin_server.stdout() + dialin_server.stderr()
+def test_sign_out_ends_the_session_and_no_log_line_holds_the_token(
+    dialin_server: RunningServer,
+) -> None:
+    token = dialin_server.new_token(f"signer-{secrets.token_hex(3)}")
+    with httpx.Client(base_url=dialin_server.api_url, timeout=30) as http:
+        signed_in = http.post("/api/v1/sessions", json={"token": token}).json()
+        http.headers["X-CSRF-Token"] = signed_in["csrf_token"]
+        assert http.get("/api/v1/sessions/current").status_code == 200
+        assert http.delete("/api/v1/sessions/current").status_code == 200
+        assert http.get("/api/v1/sessions/current").status_code == 401
+        assert http.get("/v1/experiments").status_code == 401
+    assert token not in dialin_server.stdout() + dialin_server.stderr()

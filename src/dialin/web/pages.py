@@ -81,7 +81,8 @@ def experiment_page(request: Request, experiment_id: int, tab: str) -> Response:
     if tab not in EXPERIMENT_TABS:
         return _not_found(session)
     try:
-        _services(request).experiments.get(session.principal.client_id, experiment_id)
+        # The definition only: the page need not wait for the experiment's progress.
+        _services(request).experiments.definition_of(session.principal.client_id, experiment_id)
     except NotFound:
         return _not_found(session)
     return _page(
