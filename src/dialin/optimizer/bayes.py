@@ -3,16 +3,20 @@
 Per call, over the history (features ``x``, see ``surrogate``):
 
 * fewer than ``initial_design_size`` points (observed + pending) or fewer than two usable
-  values: the Sobol design (``None`` here, the caller runs it);
+  values: the space-filling design (``None`` here, the caller runs it, see ``design``);
 * one optimized metric: a warped GP on it; two: a warped GP on a ParEGO scalarisation with
-  fresh weights per proposal (see ``multiobjective``);
+  fresh weights per proposal (see ``multiobjective``); its prior mean is pessimistic in
+  continuous spaces (see ``_prior_mean``), and log EI is maximized over global and local
+  candidates, inside a trust region from eight continuous parameters on (see ``maximize``,
+  ``trust``);
 * every thresholded metric gets an unwarped GP and a probability-of-feasibility term; failed
   evaluations a success model (see ``score``, ``feasibility``);
 * pending suggestions, then each point chosen in the same batch, enter the models as kriging
   believer fantasies (their posterior mean as if observed), so parallel workers get distinct
   points;
 * multitask: the task is a feature; points are chosen for the full-cost task, evaluated on the
-  cheapest task early and on ever costlier ones as the budget is consumed (see ``choose_task``).
+  cheapest task early and on ever costlier ones as the budget is consumed (see ``choose_task``);
+* ``num_solutions > 1``: every other point is repelled from the solutions found so far.
 """
 
 from __future__ import annotations
