@@ -354,3 +354,17 @@ def test_a_killed_trial_is_a_failed_observation(api: TrialApi) -> None:
     run = api.ok("GET", f"/v1/training_runs/{tid}")
     assert run["state"] == "failed" and run["observation"] is not None
     assert api.ok("GET", f"/v1/aiexperiments/{experiment}/best_training_runs")["data"] == []
+
+
+def test_validation_reports_are_the_runs_values_and_its_observation(api: TrialApi) -> None:
+    experiment = api.experiment()
+    # A run served the SigOpt way, as `sigopt optimize` or `dialin optimize` make them.
+    run = api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})
+    trial = api.ok("GET", f"/api/v1/trials/{run['id']}")
+    reported = api.report(int(run["id"]), trial["trial_run_id"], 3, loss=0.25)
+    assert reported.status_code == 200, reported.text
+    assert api.ok("GET", f"/v1/training_runs/{run['id']}")["values"]["loss"]["value"] == 0.25
+    api.ok("PUT", f"/v1/training_runs/{run['id']}", json={"state": "completed"})
+    best = api.ok("GET", f"/v1/aiexperiments/{experiment}/best_training_runs")["data"]
+    assert [b["id"] for b in best] == [run["id"]]
+    assert best[0]["values"]["loss"]["value"] == 0.25

@@ -165,6 +165,22 @@ def _observe_end(store: Store, trial: Trial, now: int) -> None:
     store.runs.save(replace(run, observation_id=saved.id))
 
 
+def _mirror_into_run_values(
+    store: Store, trial: Trial, metrics: Mapping[str, object], now: int
+) -> None:
+    """A trial is its SigOpt run (§7): the latest validation value of each metric is also the
+    run's ``values`` entry, which is what finishing the run turns into an observation."""
+    run = store.runs.get(trial.client_id, trial.id)
+    if run is None:
+        return
+    latest = {name: _measured(metrics, name) for name in metrics}
+    entries = {name: {"value": v.value} for name, v in latest.items() if v is not None}
+    if entries:
+        store.runs.save(
+            replace(run, values={**run.values, **entries}, updated=max(run.updated, now))
+        )
+
+
 def _measured(metrics: Mapping[str, object], name: str) -> MetricValue | None:
     number = numeric_value(metrics.get(name))
     return None if number is None or not math.isfinite(number) else MetricValue(name, number)
@@ -372,6 +388,8 @@ class TrialService:
                     ingest.report_time if ingest.report_time is not None else float(now),
                     ingest.steps_completed,
                 )
+            if group == VALIDATION:
+                _mirror_into_run_values(store, trial, metrics, now)
             current = store.trials.reports(trial.id)
             store.trials.save_summary(
                 trial.id, summary_to_json(summarize(current)), total_batches(current), now
