@@ -239,6 +239,7 @@
     }
     for (const other of Object.keys(draw)) panel(other).hidden = other !== name;
     if (push) history.pushState({ tab: name }, "", `/experiments/${id}/${name}`);
+    delete panel(name).dataset.loaded;
     try {
       await draw[name]();
       panel(name).dataset.loaded = "true";
