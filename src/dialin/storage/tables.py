@@ -153,7 +153,11 @@ class QueuedSuggestionRow(Base):
 
 class ObservationRow(Base):
     __tablename__ = "observations"
-    __table_args__ = (Index("ix_observations_experiment", "experiment_id", "deleted", "id"),)
+    __table_args__ = (
+        Index("ix_observations_experiment", "experiment_id", "deleted", "id"),
+        # The best observation of progress: found by index, not by sorting the whole history.
+        Index("ix_observations_experiment_score", "experiment_id", "deleted", "score"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"))

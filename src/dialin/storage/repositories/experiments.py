@@ -133,15 +133,25 @@ class SqlExperimentStore:
         if experiment.definition.is_multitask:
             tasks = self._s.scalars(select(ObservationRow.task).where(live))
             consumed = float(sum(float(t[1]) if t else 1.0 for t in tasks))
-        first = self._s.scalar(select(ObservationRow).where(live).order_by(ObservationRow.id))
-        last = self._s.scalar(select(ObservationRow).where(live).order_by(ObservationRow.id.desc()))
-        best = None
+        # Ids first, through the indexes; then only those (at most three) rows are read.
+        first_id = self._s.scalar(
+            select(ObservationRow.id).where(live).order_by(ObservationRow.id).limit(1)
+        )
+        last_id = self._s.scalar(
+            select(ObservationRow.id).where(live).order_by(ObservationRow.id.desc()).limit(1)
+        )
+        best_id = None
         if len(experiment.definition.optimized_metrics) == 1:
-            best = self._s.scalar(
-                select(ObservationRow)
+            best_id = self._s.scalar(
+                select(ObservationRow.id)
                 .where(live, ObservationRow.score.is_not(None))
                 .order_by(ObservationRow.score.desc(), ObservationRow.id)
+                .limit(1)
             )
+        first, last, best = (
+            None if i is None else self._s.get(ObservationRow, i)
+            for i in (first_id, last_id, best_id)
+        )
         return ObservationProgress(
             observation_count=count,
             budget_consumed=consumed,
