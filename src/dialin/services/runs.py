@@ -167,7 +167,7 @@ class RunService:
             suggestion = store.suggestions.add(experiment.id, explicit, None, None, now)
             return replace(run, suggestion_id=suggestion.id)
         # The same broker as suggestion creation: queued suggestions first, then the optimizer.
-        served, task = self._suggestions._next_point(store, experiment)
+        served, task = self._suggestions.next_point(store, experiment)
         suggestion = store.suggestions.add(experiment.id, served, task, None, now)
         meta = {**run.assignments_meta, **{k: {"source": SIGOPT_SOURCE} for k in served}}
         sources = {

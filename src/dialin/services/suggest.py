@@ -91,16 +91,18 @@ class SuggestionService:
             elif draft.task_name is not None:
                 raise InvalidField("task", "Multitask experiments need both assignments and task")
             else:
-                assignments, task = self._next_point(store, experiment)
+                assignments, task = self.next_point(store, experiment)
             suggestion = store.suggestions.add(
                 experiment.id, assignments, task, draft.metadata, self._clock()
             )
             store.experiments.touch(experiment.id, suggestion.created)
             return suggestion, experiment
 
-    def _next_point(
+    def next_point(
         self, store: Store, experiment: Experiment
     ) -> tuple[dict[str, Any], Task | None]:
+        """The next point to serve inside the caller's transaction, which holds the experiment's
+        lock: queued suggestions first, then the optimizer. AI-experiment runs use it too."""
         queued = store.queued.pop_oldest(experiment.id)
         if queued is not None:
             return dict(queued.assignments), queued.task
