@@ -257,12 +257,18 @@ class TrialService:
                 raise NotFound()
             return store.trials.of_experiment(experiment_id)
 
-    def start_allocation(self, client_id: int, trial_id: int) -> Trial:
-        """A launcher starts the trial's code: a new run id (unmanaged: "start", RUNNING)."""
+    def start_allocation(
+        self, client_id: int, trial_id: int, *, max_restarts: int | None = None
+    ) -> Trial:
+        """A launcher starts the trial's code: a new run id (unmanaged: "start", RUNNING).
+        The launcher may set ``max_restarts`` (a SigOpt run was created with the default)."""
         with self._uow(write=True) as store:
             trial = self._require(store, client_id, trial_id, lock=True)
             # A trial that runs on allocations is managed from now on (restarts, preemption).
-            started = start_allocation(replace(trial, managed=True))
+            managed = replace(trial, managed=True)
+            if max_restarts is not None:
+                managed = replace(managed, max_restarts=max_restarts)
+            started = start_allocation(managed)
             _save(store, trial, started, self._clock(), "allocation started")
             return started
 

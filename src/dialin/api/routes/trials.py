@@ -35,7 +35,7 @@ from dialin.wire.trials import (
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
 
-_TRIAL_ACTIONS: tuple[UserAction, ...] = ("pause", "activate", "kill")
+_TRIAL_ACTIONS: tuple[UserAction, ...] = ("pause", "activate", "cancel", "kill")
 _EXPERIMENT_ACTIONS: tuple[UserAction, ...] = ("pause", "activate", "cancel", "kill")
 
 
@@ -71,8 +71,17 @@ def create_trial(experiment_id: int, body: Body, caller: Caller, services: Svc) 
 
 
 @router.post("/trials/{trial_id:id}/allocations")
-def start_allocation(trial_id: int, caller: Caller, services: Svc) -> Response:
-    return reply(render_trial(services.trials.start_allocation(caller.client_id, trial_id)))
+def start_allocation(trial_id: int, body: Body, caller: Caller, services: Svc) -> Response:
+    """A launcher starts the trial's code: ``{max_restarts?}`` (optional) sets how many crashes
+    the launcher restarts."""
+    obj = expect_object(body, "body")
+    reject_unknown_keys(obj, ("max_restarts",), "")
+    given = obj.get("max_restarts")
+    max_restarts = None if given is None else expect_integer(given, "max_restarts")
+    if max_restarts is not None and max_restarts < 0:
+        raise InvalidField("max_restarts", "max_restarts must not be negative")
+    trial = services.trials.start_allocation(caller.client_id, trial_id, max_restarts=max_restarts)
+    return reply(render_trial(trial))
 
 
 @router.post("/trials/{trial_id:id}/allocations/exit")
