@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -32,9 +35,13 @@ def test_writes_a_model_directory(tmp_path: Path) -> None:
     assert [m["name"] for m in experiment["metrics"]] == ["accuracy"]
     assert {p["name"] for p in experiment["parameters"]} == {"l1_ratio", "log_alpha"}
     model = (tmp_path / "model.py").read_text()
-    assert 'log_metric("accuracy"' in model and "sigopt.params" in model
+    assert "import dialin" in model and "import sigopt" not in model
+    assert 'dialin.get_parameter("l1_ratio", 0.15)' in model
+    assert 'dialin.log_metric("accuracy"' in model
     assert yaml.safe_load((tmp_path / "run.yml").read_text())["run"] == "python model.py"
-    assert "COPY . ." in (tmp_path / "Dockerfile").read_text()
+    dockerfile = (tmp_path / "Dockerfile").read_text()
+    assert "COPY . ." in dockerfile
+    assert "pip install --no-cache-dir dialin scikit-learn" in dockerfile
     assert "__pycache__" in (tmp_path / ".dockerignore").read_text().split()
 
 
@@ -49,7 +56,23 @@ def test_refuses_to_replace_a_file_without_force(tmp_path: Path) -> None:
 
     forced = init(tmp_path, "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "sigopt.params" in (tmp_path / "model.py").read_text()
+    assert "dialin.get_parameter" in (tmp_path / "model.py").read_text()
+
+
+def test_the_model_runs_alone_as_a_plain_script(tmp_path: Path) -> None:
+    """Outside any run it trains once with its defaults and prints its metric."""
+    assert init(tmp_path).returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALIN_", "SIGOPT_"))}
+    result = subprocess.run(
+        [sys.executable, "model.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"accuracy = 0\.\d+\n", result.stdout)
 
 
 def test_a_directory_in_the_way_is_a_failure(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,6 +60,7 @@ def test_context_from_dialin_variables() -> None:
             "SIGOPT_API_URL": "http://elsewhere",
         }
     )
+    assert context is not None
     assert (context.api_url, context.token, context.trial_id, context.trial_run_id) == (
         "http://dialin:8080",
         "t",
@@ -75,22 +77,86 @@ def test_context_from_sigopt_variables() -> None:
             "SIGOPT_CONTEXT": _sigopt_context({"id": "7", "assignments": {"lr": 0.2}}),
         }
     )
+    assert context is not None
     assert (context.trial_id, context.trial_run_id, context.assignments) == (7, None, {"lr": 0.2})
+
+
+def test_context_from_sigopt_cli_with_a_configured_token(tmp_path: Path) -> None:
+    """``sigopt config`` keeps the token in $SIGOPT_HOME/client/config.json; ``sigopt run``
+    then sets no SIGOPT_API_TOKEN, and the run API reads the file as SigOpt's client does."""
+    (tmp_path / "client").mkdir()
+    (tmp_path / "client" / "config.json").write_text(json.dumps({"api_token": "from-file"}))
+    context = RunContext.from_environment(
+        {
+            "SIGOPT_HOME": str(tmp_path),
+            "SIGOPT_CONTEXT": _sigopt_context({"id": "9"}),
+        }
+    )
+    assert context is not None and (context.trial_id, context.token) == (9, "from-file")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"SIGOPT_API_URL": "http://dialin:8080", "SIGOPT_API_TOKEN": "t"},
+        {"SIGOPT_CONTEXT": base64.b64encode(b'{"user_agent_info": ["CLI"]}').decode()},
+    ],
+)
+def test_no_run_in_the_environment(env: dict[str, str]) -> None:
+    assert RunContext.from_environment(env) is None
 
 
 @pytest.mark.parametrize(
     ("env", "field"),
     [
-        ({}, "DIALIN_TRIAL_ID"),
         ({"DIALIN_TRIAL_ID": "seven"}, "DIALIN_TRIAL_ID"),
         ({"DIALIN_TRIAL_ID": "7", "DIALIN_TRIAL_RUN_ID": "x"}, "DIALIN_TRIAL_RUN_ID"),
         ({"SIGOPT_CONTEXT": "%%%"}, "SIGOPT_CONTEXT"),
+        ({"SIGOPT_CONTEXT": _sigopt_context({"id": "seven"})}, "SIGOPT_CONTEXT"),
     ],
 )
-def test_outside_a_run(env: dict[str, str], field: str) -> None:
+def test_a_malformed_context_is_an_error(env: dict[str, str], field: str) -> None:
     with pytest.raises(InvalidField) as raised:
         RunContext.from_environment(env)
     assert raised.value.field == field
+
+
+PLAIN_SCRIPT = """
+import os, signal, dialin
+print("lr", dialin.get_parameter("lr", 0.1), dialin.get_parameter("missing"))
+print("stop?", dialin.log_metric("loss", 0.25, step=3))
+print("checkpoint", dialin.load_latest_checkpoint())
+dialin.log_checkpoint(".")
+dialin.report_early_exit()
+print("before", dialin.should_stop())
+os.kill(os.getpid(), signal.SIGTERM)
+print("after", dialin.should_stop())
+"""
+
+
+def test_outside_a_run_the_code_is_a_plain_script(tmp_path: Path) -> None:
+    """Defaults, printed metrics, nothing stored; SIGTERM asks the loop to stop."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIALIN_", "SIGOPT_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", PLAIN_SCRIPT],
+        env={**env, "SIGOPT_HOME": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "lr 0.1 None",
+        "loss = 0.25 (step 3)",
+        "stop? False",
+        "checkpoint None",
+        "before False",
+        "after True",
+    ]
+    assert "not stored: not inside a dialin run" in result.stderr
+    assert "early exit: INVALID_HP" in result.stderr
 
 
 RUN_PROGRAM = """

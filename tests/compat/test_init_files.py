@@ -1,5 +1,6 @@
 """The files ``dialin init`` writes work unchanged with SigOpt's own CLI against dialin:
-``sigopt optimize -e experiment.yml`` takes run.yml's command and model.py's ``import sigopt``."""
+``sigopt optimize -e experiment.yml`` takes run.yml's command, and model.py's ``dialin`` run API
+finds its run in the context ``sigopt optimize`` hands it."""
 
 from __future__ import annotations
 

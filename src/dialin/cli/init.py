@@ -50,6 +50,6 @@ def init(force: bool, directory: Path) -> None:
         out.print(f"Wrote {target}", markup=False)
     out.print(
         "Next: `dialin optimize` runs the experiment of experiment.yml on model.py"
-        " (pip install scikit-learn sigopt first).",
+        " (pip install scikit-learn first).",
         markup=False,
     )

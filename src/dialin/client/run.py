@@ -1,14 +1,24 @@
 """The run API for training code: parameters, metrics, checkpoints, the stop signal.
 
 One run per process, so the context read from the environment is kept for the process's life
-(as SigOpt's own run API does); ``use_context`` replaces it, e.g. in tests.
+(as SigOpt's own run API does); ``use_context`` replaces it, e.g. in tests. The context comes
+from ``dialin run``/``dialin optimize`` or from SigOpt's ``sigopt run``/``sigopt optimize``
+(see ``dialin.client.context``); nothing needs configuring.
+
+Outside any run (``python model.py`` alone) the same code runs as a plain script:
+``get_parameter`` returns its default, ``log_metric`` prints ``<name> = <value>`` on stdout,
+``log_checkpoint`` stores nothing (and says so on stderr), ``load_latest_checkpoint`` returns
+None, ``report_early_exit`` only prints, and ``should_stop`` is true only after a SIGTERM.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import signal
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,7 +61,13 @@ class _Run:
         return self._run_id
 
 
-_current: _Run | None = None
+class _Outside:
+    """No run: the environment names none."""
+
+
+_OUTSIDE = _Outside()
+_current: _Run | _Outside | None = None
+_terminated = threading.Event()
 
 
 def use_context(context: RunContext | None) -> None:
@@ -60,16 +76,20 @@ def use_context(context: RunContext | None) -> None:
     _current = None if context is None else _Run(context)
 
 
-def _run() -> _Run:
+def _run() -> _Run | None:
     global _current
     if _current is None:
-        _current = _Run(RunContext.from_environment())
-    return _current
+        context = RunContext.from_environment()
+        _current = _OUTSIDE if context is None else _Run(context)
+    return _current if isinstance(_current, _Run) else None
 
 
 def get_parameter(name: str, default: Any = None) -> Any:
-    """The trial's value of hyperparameter ``name``, else ``default``."""
+    """The trial's value of hyperparameter ``name``, else ``default`` (always ``default``
+    outside a run)."""
     run = _run()
+    if run is None:
+        return default
     if name in run.context.assignments:
         return run.context.assignments[name]
     return run.trial().get("hparams", {}).get(name, default)
@@ -81,8 +101,12 @@ def log_metric(
     step: int | None = None,
     group: str = "validation",
 ) -> bool:
-    """Report one metric at ``step``; returns whether the run should stop (e.g. ASHA's call)."""
+    """Report one metric at ``step``; returns whether the run should stop (e.g. ASHA's call).
+    Outside a run it prints ``<name> = <value>`` and returns False."""
     run = _run()
+    if run is None:
+        print(f"{name} = {value}" + ("" if step is None else f" (step {step})"), flush=True)
+        return False
     body: dict[str, Any] = {
         "group": group,
         "metrics": {name: value},
@@ -110,8 +134,12 @@ def log_checkpoint(path: str | os.PathLike[str], metadata: Mapping[str, Any] | N
     """Upload a file or a directory as a checkpoint of this run; returns its uuid.
 
     ``metadata["steps_completed"]`` defaults to the largest step logged so far (0 if none).
+    Outside a run nothing is stored.
     """
     run = _run()
+    if run is None:
+        print(f"checkpoint {path} not stored: not inside a dialin run", file=sys.stderr)
+        return str(uuid.uuid4())
     meta = dict(metadata or {})
     meta.setdefault("steps_completed", run.last_step or 0)
     checkpoint_uuid = str(uuid.uuid4())
@@ -127,8 +155,10 @@ def log_checkpoint(path: str | os.PathLike[str], metadata: Mapping[str, Any] | N
 
 def load_latest_checkpoint() -> str | None:
     """Download the trial's latest checkpoint into a new temporary directory and return that
-    directory, or None when the trial has none (a first run)."""
+    directory, or None when the trial has none (a first run, or outside a run)."""
     run = _run()
+    if run is None:
+        return None
     try:
         latest = run.api.get(f"{run.path}/checkpoints/latest")
     except NotFound:
@@ -144,12 +174,27 @@ def load_latest_checkpoint() -> str | None:
     return str(target)
 
 
+def _catch_sigterm() -> None:
+    """A process that polls ``should_stop`` stops itself: from then on SIGTERM (what a
+    launcher sends to stop a run) makes ``should_stop`` true instead of ending the process
+    at once. A handler of the program's own, or a call off the main thread, keeps it as is."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda _number, _frame: _terminated.set())
+
+
 def should_stop() -> bool:
-    """The graceful-stop signal: checkpoint and exit 0 when it is true. The first true is
-    acknowledged, so a paused or preempted trial resumes later instead of completing."""
+    """The graceful-stop signal: checkpoint and exit 0 when it is true. True when the trial
+    is paused, cancelled, killed or stopped by the searcher, or once the process got SIGTERM.
+    The first true is acknowledged, so a paused or preempted trial resumes later instead of
+    completing."""
+    _catch_sigterm()
     run = _run()
+    if run is None:
+        return _terminated.is_set()
     signals = run.api.get(f"{run.path}/signals")
-    stop = bool(signals.get("should_stop"))
+    stop = bool(signals.get("should_stop")) or _terminated.is_set()
     if stop and not run.acknowledged:
         run.api.post(f"{run.path}/signals/ack", {"trial_run_id": run.run_id})
         run.acknowledged = True
@@ -158,6 +203,10 @@ def should_stop() -> bool:
 
 def report_early_exit(reason: str = "INVALID_HP") -> None:
     """The hyperparameters cannot be trained (``INVALID_HP`` or ``INIT_INVALID_HP``): the
-    trial's budget slot is freed; exit soon after, or the run is killed."""
+    trial's budget slot is freed; exit soon after, or the run is killed. Outside a run it
+    only prints the reason."""
     run = _run()
+    if run is None:
+        print(f"early exit: {reason}", file=sys.stderr, flush=True)
+        return
     run.api.post(f"{run.path}/early_exit", {"reason": reason})
