@@ -61,6 +61,8 @@ class MetricsReport:
     total_batches: int | None
     archived: bool = False
     batch_metrics: tuple[Mapping[str, JsonValue], ...] = ()
+    # Made as a SigOpt checkpoint: {"metadata": ..., "value_stddev": {name: stddev}}.
+    checkpoint_extras: Mapping[str, JsonValue] | None = None
 
 
 def validate_group(group: object) -> str:

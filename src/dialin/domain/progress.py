@@ -28,6 +28,9 @@ class RunProgress:
     finished_run_count: int
     active_run_count: int
     budget: int | None
+    # False while the experiment's lifecycle state refuses new runs (paused, stopping, ended
+    # other than COMPLETED): then nothing remains, so SigOpt's worker loops end cleanly.
+    accepts_runs: bool = True
 
     @property
     def total_run_count(self) -> int:
@@ -35,4 +38,6 @@ class RunProgress:
 
     @property
     def remaining_budget(self) -> int | None:
+        if not self.accepts_runs:
+            return 0
         return None if self.budget is None else self.budget - self.total_run_count

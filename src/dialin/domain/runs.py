@@ -6,11 +6,13 @@ has already checked; these rules only combine them and check what needs the whol
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeAlias
 
 from dialin.domain.experiments import Metadata
+from dialin.domain.metric_reports import MetricsReport, numeric_value
 from dialin.domain.metrics import MetricValue
 from dialin.domain.names import invalid
 
@@ -110,12 +112,36 @@ class RunPatch:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """SigOpt's checkpoint: a validation report of the run's trial (spec trials §7.4)."""
+
     id: int
     training_run_id: int
     created: int
     # sorted by name
     values: tuple[MetricValue, ...]
     metadata: Metadata | None = None
+    # Only on the answer to its creation: should the run stop, and by which criterion.
+    should_stop: bool | None = None
+    stopping_reasons: Mapping[str, bool] | None = None
+
+    @classmethod
+    def of_report(cls, report: MetricsReport) -> Checkpoint:
+        extras = report.checkpoint_extras or {}
+        stddevs = extras.get("value_stddev")
+        stddev_of = stddevs if isinstance(stddevs, Mapping) else {}
+        metadata = extras.get("metadata")
+        values = [
+            MetricValue(name, number, stddev_of.get(name))
+            for name, value in report.metrics.items()
+            if (number := numeric_value(value)) is not None and math.isfinite(number)
+        ]
+        return cls(
+            id=report.id,
+            training_run_id=report.trial_id,
+            created=int(report.end_time),
+            values=tuple(sorted(values, key=lambda v: v.name or "")),
+            metadata=dict(metadata) if isinstance(metadata, Mapping) else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from dialin.domain.checkpoints import Checkpoint
 from dialin.domain.metric_reports import MetricsReport
 from dialin.domain.trial_history import StateChange
-from dialin.domain.trials import Trial
+from dialin.domain.trials import Trial, TrialState
 
-__all__ = ["CheckpointUpload", "MetricsIngest", "TrialDetail", "TrialSignals", "rfc3339"]
+__all__ = [
+    "CheckpointUpload",
+    "ExperimentTrials",
+    "MetricsIngest",
+    "TrialDetail",
+    "TrialSignals",
+    "rfc3339",
+]
 
 
 def rfc3339(epoch: float | None) -> str | None:
@@ -31,6 +38,22 @@ class TrialDetail:
     latest_checkpoint: Checkpoint | None
     checkpoint_count: int
     history: tuple[StateChange, ...]
+    total_checkpoint_size: int = 0
+
+
+@dataclass(frozen=True)
+class ExperimentTrials:
+    """An experiment as the trial API shows it: its lifecycle state and its trials."""
+
+    experiment_id: int
+    name: str
+    state: TrialState
+    # The searcher's progress, 0..1; None until a trial reports progress.
+    progress: float | None
+    budget: int | None
+    trials: tuple[Trial, ...]
+    checkpoint_count: int
+    total_checkpoint_size: int
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ __all__ = [
     "RunState",
     "Trial",
     "TrialState",
+    "account_allocation_time",
     "allocation_exited",
     "change_state",
     "consumes_budget",
@@ -156,6 +157,14 @@ class Trial:
     # Stored aggregates of the metric reports (metric_reports.summary_to_json shape).
     summary_metrics: Mapping[str, object] = field(default_factory=dict)
     total_batches_processed: int = 0
+    # The runner's report_progress fraction, 0..1.
+    progress: float | None = None
+    # Times "continue experiment" reopened it; each reopening is a new task.
+    reopened: int = 0
+    # Seconds of closed allocations, and when the open one started (wall_clock_time).
+    allocation_seconds: float = 0.0
+    allocation_started_at: int | None = None
+    log_retention_days: int | None = None
 
     @property
     def sub_state(self) -> ActiveSubState | None:
@@ -176,6 +185,36 @@ class Trial:
     def allocation_id(self) -> str:
         return f"{self.id}.{self.trial_run_id}"
 
+    @property
+    def task_ids(self) -> tuple[str, ...]:
+        """Task id ``<experiment>.<trial>``; each reopening adds ``<first>-<n>`` (§1.6)."""
+        first = f"{self.experiment_id}.{self.id}"
+        return (first, *(f"{first}-{n}" for n in range(1, self.reopened + 1)))
+
+    def wall_clock_time(self, now: int | None) -> float:
+        """Seconds spent on allocations (managed), else from start to end (unmanaged, §2);
+        without ``now``, only what has ended counts."""
+        if not self.managed:
+            end = self.end_time if self.end_time is not None else now
+            return 0.0 if end is None else float(max(end - self.start_time, 0))
+        started = self.allocation_started_at
+        running = 0 if started is None or now is None else max(now - started, 0)
+        return self.allocation_seconds + running
+
+
+def account_allocation_time(before: Trial, after: Trial, now: int) -> Trial:
+    """Closes the time of an allocation that ended and opens it for one that started, so
+    ``wall_clock_time`` sums allocations only (a reallocation does both at once)."""
+    seconds = before.allocation_seconds
+    started = before.allocation_started_at
+    reallocated = after.trial_run_id != before.trial_run_id
+    if started is not None and (not after.allocation_open or reallocated):
+        seconds += max(now - started, 0)
+        started = None
+    if after.allocation_open and (started is None or reallocated):
+        started = now
+    return replace(after, allocation_seconds=seconds, allocation_started_at=started)
+
 
 def change_state(trial: Trial, to: TrialState, now: int) -> Trial:
     """The one way a trial's state changes: by the table, with the entry effects of §1.1."""
@@ -186,8 +225,18 @@ def change_state(trial: Trial, to: TrialState, now: int) -> Trial:
     if to.terminal:
         return replace(trial, state=to, end_time=now)
     if trial.state.terminal:
-        # Reopened by "continue experiment": a fresh failure budget and no end yet.
-        return replace(trial, state=to, end_time=None, restarts=0, preemption_acknowledged=False)
+        # Reopened by "continue experiment": a new task, a fresh failure budget, no end yet.
+        return replace(
+            trial,
+            state=to,
+            end_time=None,
+            restarts=0,
+            preemption_acknowledged=False,
+            stopped_by_searcher=False,
+            early_exit=None,
+            early_exit_at=None,
+            reopened=trial.reopened + 1,
+        )
     return replace(trial, state=to)
 
 

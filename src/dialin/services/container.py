@@ -34,16 +34,17 @@ class Services:
 
     @classmethod
     def build(cls, uow: UnitOfWork, clock: Clock, blobs: BlobStore | None = None) -> Services:
-        """``blobs``: where file bytes go; without it, file uploads are disabled."""
+        """``blobs``: where file and checkpoint bytes go; without it, uploads are disabled."""
         suggestions = SuggestionService(uow, clock)
+        trials = TrialService(uow, clock, blobs)
         return cls(
             accounts=AccountService(uow, clock),
             projects=ProjectService(uow, clock),
             experiments=ExperimentService(uow, clock),
             suggestions=suggestions,
             observations=ObservationService(uow, clock),
-            trials=TrialService(uow, clock),
-            runs=RunService(uow, clock, suggestions),
+            trials=trials,
+            runs=RunService(uow, clock, suggestions, trials),
             files=FileService(uow, clock, blobs),
             analysis=AnalysisService(uow, clock),
             sessions=SessionService(uow, clock),

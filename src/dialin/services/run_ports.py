@@ -1,4 +1,4 @@
-"""What the run services need from storage: runs, checkpoints, files, shared secrets (parts of
+"""What the run services need from storage: runs, files, shared secrets (parts of
 ``ports.Store``), and somewhere to keep file bytes."""
 
 from __future__ import annotations
@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from dialin.domain.experiments import Metadata
-from dialin.domain.metrics import MetricValue
 from dialin.domain.progress import RunProgress
-from dialin.domain.runs import Checkpoint, File, TrainingRun
+from dialin.domain.runs import File, TrainingRun
 
 __all__ = [
     "BlobStore",
-    "CheckpointStore",
     "FileStore",
     "RunStore",
     "SecretStore",
@@ -44,14 +41,6 @@ class RunStore(Protocol):
         ...
 
 
-class CheckpointStore(Protocol):
-    def add(
-        self, run_id: int, values: tuple[MetricValue, ...], metadata: Metadata | None, now: int
-    ) -> Checkpoint: ...
-    def get(self, run_id: int, checkpoint_id: int) -> Checkpoint | None: ...
-    def of_run(self, run_id: int) -> list[Checkpoint]: ...
-
-
 class FileStore(Protocol):
     def add(self, file: File) -> File: ...
     def get(self, file_id: int) -> File | None: ...
@@ -67,3 +56,6 @@ class BlobStore(Protocol):
 
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes | None: ...
+    def delete(self, key: str) -> None:
+        """Removes the key's bytes; a missing key is no error."""
+        ...

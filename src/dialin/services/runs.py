@@ -1,5 +1,6 @@
 """Training runs: create in a project or an AI experiment, change by MERGE or PUT, archive,
-list; a served run's observation when it first finishes; its checkpoints."""
+list; a served run's observation when it first finishes; its checkpoints, which are its trial's
+validation reports (spec trials §7.4). Each change lets the experiment's state settle."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from dialin.domain.experiment_states import refusal_of_new_trials
 from dialin.domain.experiments import Experiment, Metadata
+from dialin.domain.metric_reports import VALIDATION
 from dialin.domain.metrics import MetricValue
 from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest, page_in_memory
@@ -24,11 +27,16 @@ from dialin.domain.runs import (
     apply_run_patch,
 )
 from dialin.domain.scoring import score
+from dialin.domain.trial_views import MetricsIngest
+from dialin.domain.trials import TrialState, should_stop
 from dialin.errors import Forbidden, InvalidField, NotFound
 from dialin.optimizer import best_observations
 from dialin.services.experiments import require_experiment, require_live
+from dialin.services.metric_ingest import ingest_report
 from dialin.services.ports import Clock, Store, UnitOfWork
 from dialin.services.suggest import SuggestionService
+from dialin.services.trial_lifecycle import continue_experiment, settle_experiment
+from dialin.services.trials import TrialService
 
 __all__ = ["RunService", "require_run"]
 
@@ -97,10 +105,18 @@ def _record_observation(store: Store, experiment: Experiment, run: TrainingRun, 
 
 
 class RunService:
-    def __init__(self, uow: UnitOfWork, clock: Clock, suggestions: SuggestionService) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        suggestions: SuggestionService,
+        trials: TrialService | None = None,
+    ) -> None:
+        """``trials``: collects the checkpoints of an experiment a run change ended."""
         self._uow = uow
         self._clock = clock
         self._suggestions = suggestions
+        self._trials = trials or TrialService(uow, clock)
 
     # Creation
 
@@ -131,13 +147,19 @@ class RunService:
             assert experiment.project is not None
             if store.projects.get(client_id, experiment.project) is None:
                 raise NotFound()
+            now = self._clock()
+            self._reopen_if_budget_raised(store, experiment, now)
+            refusal = refusal_of_new_trials(
+                experiment.id, store.trials.experiment_state(experiment.id)
+            )
+            if refusal is not None:
+                raise Forbidden(refusal)
             progress = store.runs.progress(experiment.id, experiment.definition.budget)
             if progress.remaining_budget is not None and progress.remaining_budget <= 0:
                 raise Forbidden(
                     f"AI experiment {experiment.id} has used its budget of "
                     f"{experiment.definition.budget} runs; raise the budget to create more"
                 )
-            now = self._clock()
             run = replace(
                 _new_run(client_id, experiment.project, patch, now), experiment_id=experiment.id
             )
@@ -151,8 +173,18 @@ class RunService:
                 run = store.runs.add(run)
                 run = replace(run, observation_id=_record_observation(store, experiment, run, now))
                 store.runs.save(run)
+                settle_experiment(store, experiment)
             store.experiments.touch(experiment.id, now)
             return run
+
+    def _reopen_if_budget_raised(self, store: Store, experiment: Experiment, now: int) -> None:
+        """A COMPLETED experiment ended by its budget continues once the budget is raised:
+        SigOpt's way to run more is ``experiment.update(budget=...)`` and a new loop."""
+        if store.trials.experiment_state(experiment.id) != TrialState.COMPLETED:
+            return
+        remaining = store.runs.progress(experiment.id, experiment.definition.budget)
+        if remaining.remaining_budget is None or remaining.remaining_budget > 0:
+            continue_experiment(store, experiment, now)
 
     def _with_suggestion(
         self, store: Store, experiment: Experiment, run: TrainingRun, now: int
@@ -252,9 +284,15 @@ class RunService:
             if changed.deleted != run.deleted:
                 store.runs.set_linked_deleted(changed, changed.deleted)
             store.runs.save(changed)
+            ended = False
             if changed.experiment_id is not None:
                 store.experiments.touch(changed.experiment_id, now)
-            return changed
+                if (changed.state, changed.deleted) != (run.state, run.deleted):
+                    experiment = require_experiment(store, client_id, changed.experiment_id)
+                    ended = settle_experiment(store, experiment).terminal
+        if ended and changed.experiment_id is not None:
+            self._trials.collect_garbage(client_id, changed.experiment_id)
+        return changed
 
     def _observe_if_finished(
         self, store: Store, before: TrainingRun, after: TrainingRun, now: int
@@ -282,6 +320,8 @@ class RunService:
         values: tuple[MetricValue, ...],
         metadata: Metadata | None,
     ) -> Checkpoint:
+        """A validation report of the run's trial at the next ordinal step; its answer says
+        whether the run should stop (ASHA through the searcher, or the trial stopped)."""
         with self._uow(write=True) as store:
             # The row lock makes the 200-checkpoint limit hold under concurrent posts.
             run = require_run(store, client_id, run_id, lock=True)
@@ -298,21 +338,48 @@ class RunService:
                             f"values[{i}].name",
                             f"values[{i}].name: {value.name!r} is not a metric of the experiment",
                         )
-            now = self._clock()
-            checkpoint = store.checkpoints.add(run.id, values, metadata, now)
-            store.runs.save(replace(run, updated=max(run.updated, now)))
-            return checkpoint
+            trial = store.trials.get(client_id, run_id, lock=True)
+            if trial is None:
+                raise NotFound()
+            ingest = MetricsIngest(
+                trial_id=trial.id,
+                trial_run_id=trial.trial_run_id,
+                group=VALIDATION,
+                metrics={v.name: v.value for v in values if v.name is not None},
+                steps_completed=run.checkpoint_count + 1,
+            )
+            extras = {
+                "metadata": None if metadata is None else dict(metadata),
+                "value_stddev": {
+                    v.name: v.value_stddev for v in values if v.value_stddev is not None
+                },
+            }
+            report, trial = ingest_report(
+                store, trial, ingest, self._clock(), checkpoint_extras=extras, accept_ended=True
+            )
+            reasons = {
+                "stopped_by_searcher": trial.stopped_by_searcher,
+                "trial_stopped": trial.state != TrialState.ACTIVE,
+            }
+            return replace(
+                Checkpoint.of_report(report),
+                should_stop=should_stop(trial),
+                stopping_reasons=reasons,
+            )
 
     def checkpoint(self, client_id: int, run_id: int, checkpoint_id: int) -> Checkpoint:
         with self._uow(write=False) as store:
             require_run(store, client_id, run_id)
-            found = store.checkpoints.get(run_id, checkpoint_id)
-            if found is None:
-                raise NotFound()
-            return found
+            found = store.trials.report(run_id, checkpoint_id)
+        if found is None or found.group != VALIDATION or found.archived:
+            raise NotFound()
+        return Checkpoint.of_report(found)
 
     def checkpoints(self, client_id: int, run_id: int, page: PageRequest) -> Page[Checkpoint]:
         with self._uow(write=False) as store:
             require_run(store, client_id, run_id)
-            found = store.checkpoints.of_run(run_id)
+            reports = store.trials.reports(run_id)
+        found = [
+            Checkpoint.of_report(r) for r in reports if r.group == VALIDATION and not r.archived
+        ]
         return page_in_memory(found, lambda c: (c.id,), page)

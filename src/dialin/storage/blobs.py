@@ -38,6 +38,18 @@ class LocalBlobStore:
         path = self._path(key)
         return path.read_bytes() if path.is_file() else None
 
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        # Empty directories left behind (a deleted checkpoint's) go too, up to the root.
+        for parent in path.parents:
+            if parent == self.directory or not parent.is_relative_to(self.directory):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
 
 def default_file_directory(database_url: str) -> Path:
     if is_sqlite(database_url):

@@ -63,3 +63,12 @@ class S3BlobStore:
             raise S3Unavailable(f"Could not read {key} from s3://{self.bucket}: {error}") from error
         body: bytes = answer["Body"].read()
         return body
+
+    def delete(self, key: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            # S3 answers a missing key with success, as the contract asks.
+            self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except (BotoCoreError, ClientError) as error:
+            raise S3Unavailable(f"Could not delete {key} in s3://{self.bucket}: {error}") from error

@@ -12,12 +12,7 @@ from dialin.storage.repositories.accounts import SqlClientStore, SqlProjectStore
 from dialin.storage.repositories.experiments import SqlExperimentStore
 from dialin.storage.repositories.history import SqlHistoryStore
 from dialin.storage.repositories.observations import SqlObservationStore
-from dialin.storage.repositories.runs import (
-    SqlCheckpointStore,
-    SqlFileStore,
-    SqlRunStore,
-    SqlSecretStore,
-)
+from dialin.storage.repositories.runs import SqlFileStore, SqlRunStore, SqlSecretStore
 from dialin.storage.repositories.sessions import SqlWebSessionStore
 from dialin.storage.repositories.suggestions import SqlQueuedSuggestionStore, SqlSuggestionStore
 from dialin.storage.repositories.trials import SqlTrialStore
@@ -35,7 +30,6 @@ class SqlStore:
         self.observations = SqlObservationStore(session)
         self.trials = SqlTrialStore(session)
         self.runs = SqlRunStore(session)
-        self.checkpoints = SqlCheckpointStore(session)
         self.files = SqlFileStore(session)
         self.secrets = SqlSecretStore(session)
         self.web_sessions = SqlWebSessionStore(session)

@@ -29,7 +29,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "ApiTokenRow",
     "Base",
-    "CheckpointRow",
     "ClientRow",
     "ExperimentRow",
     "FileRow",
@@ -37,6 +36,7 @@ __all__ = [
     "ObservationRow",
     "ProjectRow",
     "QueuedSuggestionRow",
+    "RunBudgetLeaseRow",
     "ServerSecretRow",
     "SuggestionRow",
     "TrainingRunRow",
@@ -117,6 +117,11 @@ class ExperimentRow(Base):
     extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created: Mapped[int] = mapped_column(BigInteger)
     updated: Mapped[int] = mapped_column(BigInteger)
+    # The trial lifecycle of the experiment (spec trials §1.6, §6.1); null until first changed
+    # means ACTIVE. SigOpt's ``state`` (active/deleted) stays the archive flag.
+    trial_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    # The searcher's progress (0..1), saved on each trial progress report.
+    trial_progress: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class SuggestionRow(Base):
@@ -241,18 +246,14 @@ class TrainingRunRow(Base):
     end_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     summary_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     total_batches: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-
-
-class CheckpointRow(Base):
-    __tablename__ = "checkpoints"
-    __table_args__ = (Index("ix_checkpoints_run", "training_run_id", "id"),)
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    training_run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id"))
-    # [{"name", "value", "value_stddev"}] sorted by name
-    values: Mapped[list[Any]] = mapped_column(JSON)
-    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, nullable=True)
-    created: Mapped[int] = mapped_column(BigInteger)
+    # The runner's report_progress fraction (0..1).
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Times "continue experiment" reopened the trial: its task ids are <id>, <id>-1, ...
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Seconds spent in closed allocations, and when the open one started.
+    wall_clock_s: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    allocation_started_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    log_retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class MetricReportRow(Base):
@@ -272,6 +273,8 @@ class MetricReportRow(Base):
     total_batches: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # set when a resumed run discards the work behind the report
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A validation report made as a SigOpt checkpoint: {"metadata", "value_stddev": {name: sd}}
+    checkpoint_extras: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TrialCheckpointRow(Base):
@@ -295,7 +298,8 @@ class TrialCheckpointRow(Base):
 
 
 class TrialCheckpointFileRow(Base):
-    """Checkpoint bytes, kept in the database so every API process serves every checkpoint."""
+    """Checkpoint bytes of databases from before checkpoints lived in the file storage; the
+    service moves them there when it first reads or deletes them."""
 
     __tablename__ = "trial_checkpoint_files"
 
@@ -332,6 +336,18 @@ class TrialLogRow(Base):
     stream: Mapped[str] = mapped_column(String(32))
     content: Mapped[str] = mapped_column(Text)
     at: Mapped[int] = mapped_column(BigInteger)
+
+
+class RunBudgetLeaseRow(Base):
+    """A budget slot an AI experiment's reader was told is free, until ``expires``: the next
+    reader is not told the same slot is free (SigOpt workers read, then create a run)."""
+
+    __tablename__ = "run_budget_leases"
+    __table_args__ = (Index("ix_run_budget_leases_experiment", "experiment_id", "expires"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"))
+    expires: Mapped[int] = mapped_column(BigInteger)
 
 
 class FileRow(Base):

@@ -57,7 +57,7 @@ def parse_checkpoint_create(
 
 
 def render_checkpoint(checkpoint: Checkpoint) -> dict[str, object]:
-    return {
+    rendered: dict[str, object] = {
         "object": "checkpoint",
         "id": render_id(checkpoint.id),
         "training_run": render_id(checkpoint.training_run_id),
@@ -65,3 +65,8 @@ def render_checkpoint(checkpoint: Checkpoint) -> dict[str, object]:
         "values": render_values(checkpoint.values),
         "metadata": render_struct(checkpoint.metadata),
     }
+    # dialin decision (trials §7.4): the answer to a creation carries the stop advice.
+    if checkpoint.should_stop is not None:
+        rendered["should_stop"] = checkpoint.should_stop
+        rendered["stopping_reasons"] = dict(checkpoint.stopping_reasons or {})
+    return rendered

@@ -16,6 +16,7 @@ from dialin.domain.metric_reports import VALIDATION, MetricsReport
 from dialin.domain.trial_history import LogLine, StateChange
 from dialin.domain.trial_views import (
     CheckpointUpload,
+    ExperimentTrials,
     MetricsIngest,
     TrialDetail,
     TrialSignals,
@@ -42,6 +43,7 @@ __all__ = [
     "parse_log_lines",
     "parse_metrics_ingest",
     "render_checkpoint",
+    "render_experiment_trials",
     "render_log_line",
     "render_report",
     "render_signals",
@@ -53,7 +55,9 @@ __all__ = [
 _UUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
 
 
-def render_trial(trial: Trial) -> dict[str, object]:
+def render_trial(trial: Trial, now: int | None = None) -> dict[str, object]:
+    """``now``: the server's time, up to which a running trial's wall clock counts (without
+    it, only the time of what has ended)."""
     return {
         "object": "trial",
         "id": trial.id,
@@ -75,6 +79,11 @@ def render_trial(trial: Trial) -> dict[str, object]:
         "should_stop": should_stop(trial),
         "total_batches_processed": trial.total_batches_processed,
         "summary_metrics": dict(trial.summary_metrics),
+        "progress": trial.progress,
+        "wall_clock_time": trial.wall_clock_time(now),
+        "task_id": trial.task_ids[0],
+        "task_ids": list(trial.task_ids),
+        "log_retention_days": trial.log_retention_days,
     }
 
 
@@ -118,17 +127,37 @@ def render_state_change(change: StateChange) -> dict[str, object]:
     }
 
 
-def render_trial_detail(detail: TrialDetail) -> dict[str, object]:
+def render_trial_detail(detail: TrialDetail, now: int | None = None) -> dict[str, object]:
     best, latest = detail.best_validation, detail.latest_validation
     best_ckpt, latest_ckpt = detail.best_checkpoint, detail.latest_checkpoint
     return {
-        **render_trial(detail.trial),
+        **render_trial(detail.trial, now),
         "best_validation": None if best is None else render_report(best),
         "latest_validation": None if latest is None else render_report(latest),
         "best_checkpoint": None if best_ckpt is None else render_checkpoint(best_ckpt),
         "latest_checkpoint": None if latest_ckpt is None else render_checkpoint(latest_ckpt),
         "checkpoint_count": detail.checkpoint_count,
+        "total_checkpoint_size": detail.total_checkpoint_size,
         "history": [render_state_change(c) for c in detail.history],
+    }
+
+
+def render_experiment_trials(view: ExperimentTrials, now: int) -> dict[str, object]:
+    """An experiment's lifecycle: state, progress, trial tally and its trials."""
+    counts: dict[str, int] = {}
+    for trial in view.trials:
+        counts[trial.state.value] = counts.get(trial.state.value, 0) + 1
+    return {
+        "object": "experiment",
+        "id": view.experiment_id,
+        "name": view.name,
+        "state": view.state.value,
+        "progress": view.progress,
+        "budget": view.budget,
+        "trial_counts": dict(sorted(counts.items())),
+        "checkpoint_count": view.checkpoint_count,
+        "total_checkpoint_size": view.total_checkpoint_size,
+        "trials": [render_trial(t, now) for t in view.trials],
     }
 
 

@@ -26,6 +26,7 @@ from dialin.wire.trials import (
     parse_log_lines,
     parse_metrics_ingest,
     render_checkpoint,
+    render_experiment_trials,
     render_log_line,
     render_report,
     render_signals,
@@ -41,13 +42,29 @@ _EXPERIMENT_ACTIONS: tuple[UserAction, ...] = ("pause", "activate", "cancel", "k
 
 @router.get("/trials/{trial_id:id}")
 def get_trial(trial_id: int, caller: Caller, services: Svc) -> Response:
-    return reply(render_trial_detail(services.trials.get(caller.client_id, trial_id)))
+    detail = services.trials.get(caller.client_id, trial_id)
+    return reply(render_trial_detail(detail, services.trials.now()))
 
 
 @router.get("/experiments/{experiment_id:id}/trials")
 def list_trials(experiment_id: int, caller: Caller, services: Svc) -> Response:
     trials = services.trials.of_experiment(caller.client_id, experiment_id)
-    return reply({"object": "list", "data": [render_trial(t) for t in trials]})
+    now = services.trials.now()
+    return reply({"object": "list", "data": [render_trial(t, now) for t in trials]})
+
+
+@router.get("/experiments/{experiment_id:id}")
+def get_experiment(experiment_id: int, caller: Caller, services: Svc) -> Response:
+    """The experiment's lifecycle state (ACTIVE, PAUSED, STOPPING_*, terminal) and trials."""
+    view = services.trials.experiment(caller.client_id, experiment_id)
+    return reply(render_experiment_trials(view, services.trials.now()))
+
+
+@router.post("/experiments/{experiment_id:id}/continue")
+def continue_experiment(experiment_id: int, caller: Caller, services: Svc) -> Response:
+    """Continue a finished experiment: its managed trials that did not complete reopen."""
+    view = services.trials.continue_experiment(caller.client_id, experiment_id)
+    return reply(render_experiment_trials(view, services.trials.now()))
 
 
 @router.post("/experiments/{experiment_id:id}/trials")
@@ -164,8 +181,10 @@ def _trial_action(action: UserAction) -> None:
 def _experiment_action(action: UserAction) -> None:
     @router.post(f"/experiments/{{experiment_id:id}}/{action}", name=f"{action}_experiment")
     def act(experiment_id: int, caller: Caller, services: Svc) -> Response:
-        trials = services.trials.act_on_experiment(caller.client_id, experiment_id, action)
-        return reply({"object": "list", "data": [render_trial(t) for t in trials]})
+        """The experiment's new state and its trials (``data``, as the trial list has them)."""
+        view = services.trials.act_on_experiment(caller.client_id, experiment_id, action)
+        rendered = render_experiment_trials(view, services.trials.now())
+        return reply({**rendered, "data": rendered["trials"]})
 
 
 for _action in _TRIAL_ACTIONS:

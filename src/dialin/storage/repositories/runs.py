@@ -1,4 +1,4 @@
-"""Training runs, their checkpoints and files, and the server's shared secrets."""
+"""Training runs, their files, and the server's shared secrets."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from typing import cast
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dialin.domain.experiments import Metadata
-from dialin.domain.metrics import MetricValue
 from dialin.domain.progress import RunProgress
-from dialin.domain.runs import Checkpoint, File, RunState, TrainingRun
-from dialin.storage.codec import values_from_json, values_to_json
+from dialin.domain.runs import File, RunState, TrainingRun
 from dialin.storage.tables import (
-    CheckpointRow,
+    ExperimentRow,
     FileRow,
     ObservationRow,
     ServerSecretRow,
@@ -22,7 +19,7 @@ from dialin.storage.tables import (
     TrainingRunRow,
 )
 
-__all__ = ["SqlCheckpointStore", "SqlFileStore", "SqlRunStore", "SqlSecretStore"]
+__all__ = ["SqlFileStore", "SqlRunStore", "SqlSecretStore"]
 
 _DOCUMENTS = (
     "assignments",
@@ -156,7 +153,15 @@ class SqlRunStore:
             )
         ).one()
         total, done = int(counts[0] or 0), int(counts[1] or 0)
-        return RunProgress(finished_run_count=done, active_run_count=total - done, budget=budget)
+        state = self._s.scalar(
+            select(ExperimentRow.trial_state).where(ExperimentRow.id == experiment_id)
+        )
+        return RunProgress(
+            finished_run_count=done,
+            active_run_count=total - done,
+            budget=budget,
+            accepts_runs=state in (None, "ACTIVE", "COMPLETED"),
+        )
 
     def count_in_project(self, client_id: int, project: str) -> int:
         return (
@@ -192,51 +197,6 @@ class SqlRunStore:
                 .where(ObservationRow.id == run.observation_id)
                 .values(deleted=deleted)
             )
-
-
-def _checkpoint(row: CheckpointRow) -> Checkpoint:
-    return Checkpoint(
-        id=row.id,
-        training_run_id=row.training_run_id,
-        created=row.created,
-        values=values_from_json(row.values),
-        metadata=row.metadata_,
-    )
-
-
-class SqlCheckpointStore:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    def add(
-        self, run_id: int, values: tuple[MetricValue, ...], metadata: Metadata | None, now: int
-    ) -> Checkpoint:
-        row = CheckpointRow(
-            training_run_id=run_id,
-            values=values_to_json(values),
-            metadata_=dict(metadata) if metadata is not None else None,
-            created=now,
-        )
-        self._s.add(row)
-        self._s.execute(
-            update(TrainingRunRow)
-            .where(TrainingRunRow.id == run_id)
-            .values(checkpoint_count=TrainingRunRow.checkpoint_count + 1)
-        )
-        self._s.flush()
-        return _checkpoint(row)
-
-    def get(self, run_id: int, checkpoint_id: int) -> Checkpoint | None:
-        row = self._s.get(CheckpointRow, checkpoint_id)
-        return None if row is None or row.training_run_id != run_id else _checkpoint(row)
-
-    def of_run(self, run_id: int) -> list[Checkpoint]:
-        rows = self._s.scalars(
-            select(CheckpointRow)
-            .where(CheckpointRow.training_run_id == run_id)
-            .order_by(CheckpointRow.id)
-        )
-        return [_checkpoint(r) for r in rows]
 
 
 def _file(row: FileRow) -> File:

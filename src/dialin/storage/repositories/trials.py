@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dialin.domain.checkpoints import Checkpoint, CheckpointState
@@ -20,6 +20,7 @@ from dialin.domain.trials import (
     run_state_of,
 )
 from dialin.storage.tables import (
+    ExperimentRow,
     MetricReportRow,
     TrainingRunRow,
     TrialCheckpointFileRow,
@@ -32,10 +33,14 @@ __all__ = ["SqlTrialStore"]
 
 
 def _state(row: TrainingRunRow) -> TrialState:
-    run_state = cast(RunState, row.state)
-    if row.trial_state is None:
+    return _state_of(row.trial_state, row.state)
+
+
+def _state_of(trial_state: str | None, sigopt_state: str) -> TrialState:
+    run_state = cast(RunState, sigopt_state)
+    if trial_state is None:
         return from_run_state(run_state)
-    stored = TrialState(row.trial_state)
+    stored = TrialState(trial_state)
     # A SigOpt client moves its run's state itself (unmanaged trials): then its word wins.
     if run_state_of(stored) != run_state:
         return from_run_state(run_state)
@@ -64,6 +69,11 @@ def _trial(row: TrainingRunRow) -> Trial:
         hparams=dict(row.assignments),
         summary_metrics=dict(row.summary_metrics or {}),
         total_batches_processed=row.total_batches,
+        progress=row.progress,
+        reopened=row.reopened,
+        allocation_seconds=row.wall_clock_s,
+        allocation_started_at=row.allocation_started_at,
+        log_retention_days=row.log_retention_days,
     )
 
 
@@ -78,6 +88,7 @@ def _report(row: MetricReportRow) -> MetricsReport:
         total_batches=row.total_batches,
         archived=row.archived,
         batch_metrics=tuple(row.batch_metrics or ()),
+        checkpoint_extras=row.checkpoint_extras,
     )
 
 
@@ -117,6 +128,15 @@ class SqlTrialStore:
         if lock:
             statement = statement.with_for_update()
         return [_trial(row) for row in self._s.scalars(statement)]
+
+    def trial_states(self, experiment_id: int) -> list[TrialState]:
+        """The state of each of the experiment's non-deleted trials (two columns, no rows)."""
+        found = self._s.execute(
+            select(TrainingRunRow.trial_state, TrainingRunRow.state).where(
+                TrainingRunRow.experiment_id == experiment_id, TrainingRunRow.deleted.is_(False)
+            )
+        )
+        return [_state_of(trial_state, state) for trial_state, state in found]
 
     def add(
         self,
@@ -178,6 +198,11 @@ class SqlTrialStore:
         row.early_exit_at = trial.early_exit_at
         row.preemption_acknowledged = trial.preemption_acknowledged
         row.allocation_open = trial.allocation_open
+        row.progress = trial.progress
+        row.reopened = trial.reopened
+        row.wall_clock_s = trial.allocation_seconds
+        row.allocation_started_at = trial.allocation_started_at
+        row.log_retention_days = trial.log_retention_days
         row.updated = max(row.updated, now)
         if before != (trial.state, trial.trial_run_id, trial.restarts):
             self._history(row, before[0], reason, now)
@@ -249,6 +274,7 @@ class SqlTrialStore:
         batch_metrics: Sequence[Mapping[str, object]],
         end_time: float,
         total_batches: int | None,
+        checkpoint_extras: Mapping[str, object] | None = None,
     ) -> MetricsReport:
         row = MetricReportRow(
             training_run_id=trial_id,
@@ -259,10 +285,15 @@ class SqlTrialStore:
             end_time=end_time,
             total_batches=total_batches,
             archived=False,
+            checkpoint_extras=None if checkpoint_extras is None else dict(checkpoint_extras),
         )
         self._s.add(row)
         self._s.flush()
         return _report(row)
+
+    def report(self, trial_id: int, report_id: int) -> MetricsReport | None:
+        row = self._s.get(MetricReportRow, report_id)
+        return None if row is None or row.training_run_id != trial_id else _report(row)
 
     def replace_report_metrics(self, report_id: int, metrics: Mapping[str, object]) -> None:
         row = self._s.get(MetricReportRow, report_id)
@@ -286,8 +317,22 @@ class SqlTrialStore:
         row.summary_metrics = dict(summary)
         row.total_batches = total_batches
         row.updated = max(row.updated, now)
+        # SigOpt's checkpoint_count is the run's live validation reports (spec trials §7.2).
+        row.checkpoint_count = (
+            self._s.scalar(
+                select(func.count())
+                .select_from(MetricReportRow)
+                .where(
+                    MetricReportRow.training_run_id == trial_id,
+                    MetricReportRow.group == "validation",
+                    MetricReportRow.archived.is_(False),
+                )
+            )
+            or 0
+        )
 
-    def add_checkpoint(self, checkpoint: Checkpoint, files: Mapping[str, bytes]) -> None:
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """The record only: the files are in the file storage under the checkpoint's uuid."""
         self._s.add(
             TrialCheckpointRow(
                 uuid=checkpoint.uuid,
@@ -302,10 +347,13 @@ class SqlTrialStore:
             )
         )
         self._s.flush()
-        self._s.add_all(
-            TrialCheckpointFileRow(checkpoint_uuid=checkpoint.uuid, path=path, content=content)
-            for path, content in files.items()
-        )
+
+    def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        row = self._s.get(TrialCheckpointRow, checkpoint.uuid)
+        assert row is not None
+        row.state = checkpoint.state.value
+        row.resources = dict(checkpoint.resources)
+        row.size = checkpoint.size
 
     def checkpoint(self, uuid: str) -> Checkpoint | None:
         row = self._s.get(TrialCheckpointRow, uuid)
@@ -319,13 +367,50 @@ class SqlTrialStore:
         )
         return [_checkpoint(r) for r in rows]
 
-    def checkpoint_files(self, uuid: str) -> dict[str, bytes]:
+    def experiment_checkpoints(self, experiment_id: int) -> list[Checkpoint]:
+        rows = self._s.scalars(
+            select(TrialCheckpointRow)
+            .join(TrainingRunRow, TrainingRunRow.id == TrialCheckpointRow.training_run_id)
+            .where(TrainingRunRow.experiment_id == experiment_id)
+            .order_by(TrialCheckpointRow.training_run_id, TrialCheckpointRow.steps_completed)
+        )
+        return [_checkpoint(r) for r in rows]
+
+    def legacy_checkpoint_files(self, uuid: str) -> dict[str, bytes]:
+        """Bytes an older dialin kept in the database for this checkpoint."""
         rows = self._s.scalars(
             select(TrialCheckpointFileRow)
             .where(TrialCheckpointFileRow.checkpoint_uuid == uuid)
             .order_by(TrialCheckpointFileRow.path)
         )
         return {r.path: r.content for r in rows}
+
+    def drop_legacy_checkpoint_files(self, uuid: str) -> None:
+        self._s.execute(
+            delete(TrialCheckpointFileRow).where(TrialCheckpointFileRow.checkpoint_uuid == uuid)
+        )
+
+    def experiment_state(self, experiment_id: int) -> TrialState:
+        """The experiment's lifecycle state; lock its row first when changing it."""
+        stored = self._s.scalar(
+            select(ExperimentRow.trial_state).where(ExperimentRow.id == experiment_id)
+        )
+        return TrialState(stored) if stored else TrialState.ACTIVE
+
+    def experiment_progress(self, experiment_id: int) -> float | None:
+        return self._s.scalar(
+            select(ExperimentRow.trial_progress).where(ExperimentRow.id == experiment_id)
+        )
+
+    def save_experiment_state(
+        self, experiment_id: int, state: TrialState, progress: float | None
+    ) -> None:
+        self._s.execute(
+            update(ExperimentRow)
+            .where(ExperimentRow.id == experiment_id)
+            .values(trial_state=state.value, trial_progress=progress)
+            .execution_options(synchronize_session=False)
+        )
 
     def add_logs(
         self, trial_id: int, trial_run_id: int, stream: str, lines: Sequence[str], now: int
