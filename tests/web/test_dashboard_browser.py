@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sigopt import Connection
-from web_support import open_page, screenshot
+from web_support import open_page, plot, screenshot, signed_in, wait_for_tab
 
 from support.dialin import RunningServer, running_server
 from support.sigopt_client import connect, first_page
@@ -57,29 +57,6 @@ def experiment(server: RunningServer) -> Any:
     return created
 
 
-def signed_in(chromium: Any, server: RunningServer, token: str) -> tuple[Any, Any, Any]:
-    context, page, problems = open_page(chromium)
-    answer = context.request.post(f"{server.api_url}/api/v1/sessions", data={"token": token})
-    assert answer.status == 200
-    return context, page, problems
-
-
-def wait_for_tab(page: Any, tab: str) -> None:
-    page.wait_for_selector(f"#panel-{tab}[data-loaded=true]", timeout=20_000)
-
-
-def plot(page: Any, plot_id: str) -> Any:
-    page.wait_for_function(f"document.getElementById('{plot_id}')?._fullLayout !== undefined")
-    return page.evaluate(
-        f"""() => {{
-            const node = document.getElementById('{plot_id}');
-            return {{data: JSON.parse(JSON.stringify(node.data)),
-                     layout: {{x: node.layout.xaxis?.title?.text,
-                               y: node.layout.yaxis?.title?.text}}}};
-        }}"""
-    )
-
-
 def test_sign_in_on_the_form_shows_the_empty_state(chromium: Any, server: RunningServer) -> None:
     fresh = server.new_token(f"newcomer-{secrets.token_hex(3)}")
     context, page, problems = open_page(chromium)
@@ -107,7 +84,7 @@ def test_sign_in_on_the_form_shows_the_empty_state(chromium: Any, server: Runnin
 def test_experiment_list_and_project_page(
     chromium: Any, server: RunningServer, experiment: Any
 ) -> None:
-    context, page, problems = signed_in(chromium, server, server.token_a)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
     page.goto(f"{server.api_url}/")
     row = page.locator("#experiments tr", has_text="Classifier accuracy")
     row.wait_for()
@@ -128,7 +105,7 @@ def test_experiment_list_and_project_page(
 def test_every_tab_opens_at_its_own_url(
     chromium: Any, server: RunningServer, experiment: Any
 ) -> None:
-    context, page, problems = signed_in(chromium, server, server.token_a)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
     base = f"{server.api_url}/experiments/{experiment.id}"
     page.goto(f"{base}/summary")
     wait_for_tab(page, "summary")
@@ -165,7 +142,7 @@ def test_suggestions_tab_shows_instance_id_and_deletes_open_ones(
     extra = (
         conn.experiments(experiment.id).suggestions().create(metadata={"instance_id": "i-doomed"})
     )
-    context, page, problems = signed_in(chromium, server, server.token_a)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
     page.goto(f"{server.api_url}/experiments/{experiment.id}/suggestions")
     wait_for_tab(page, "suggestions")
     open_row = page.locator("tr", has_text="i-open-7")
@@ -187,7 +164,7 @@ def test_suggestions_tab_shows_instance_id_and_deletes_open_ones(
 def test_history_shows_all_metadata_of_a_failed_observation(
     chromium: Any, server: RunningServer, experiment: Any
 ) -> None:
-    context, page, problems = signed_in(chromium, server, server.token_a)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
     page.goto(f"{server.api_url}/experiments/{experiment.id}/history")
     wait_for_tab(page, "history")
     assert page.locator("#panel-history tbody tr").count() == 12
@@ -210,7 +187,7 @@ def test_history_shows_all_metadata_of_a_failed_observation(
 def test_plots_take_metadata_keys_as_axes(
     chromium: Any, server: RunningServer, experiment: Any
 ) -> None:
-    context, page, problems = signed_in(chromium, server, server.token_a)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
     page.goto(f"{server.api_url}/experiments/{experiment.id}/analysis")
     wait_for_tab(page, "analysis")
     history = plot(page, "plot-history")
@@ -245,7 +222,7 @@ def test_plots_take_metadata_keys_as_axes(
 def test_another_client_gets_a_404_page(
     chromium: Any, server: RunningServer, experiment: Any
 ) -> None:
-    context, page, problems = signed_in(chromium, server, server.token_b)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_b)
     path = f"/experiments/{experiment.id}/summary"
     problems.allow(404, path)
     answer = page.goto(f"{server.api_url}{path}")
@@ -268,7 +245,7 @@ def test_a_training_run_opens_from_its_project(
     conn.training_runs(run.id).update(
         values={"accuracy": {"value": 0.91}}, metadata={"gpu": "A100"}, state="completed"
     )
-    context, page, problems = signed_in(chromium, server, server.token_a)
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
     page.goto(f"{server.api_url}/projects/vision")
     page.locator("#runs a", has_text="resnet-18").click()
     page.wait_for_url(f"{server.api_url}/runs/{run.id}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,31 @@ def open_page(chromium: object) -> tuple[object, object, PageProblems]:
     page.on("requestfailed", lambda r: problems.errors.append(f"request failed: {r.url}"))
     page.on("response", lambda r: problems.response(r.status, r.url))
     return context, page, problems
+
+
+def signed_in(chromium: Any, api_url: str, token: str) -> tuple[Any, Any, PageProblems]:
+    """A page signed in with ``token`` through the sign-in API (the cookie lands in its context)."""
+    context, page, problems = open_page(chromium)
+    answer = context.request.post(f"{api_url}/api/v1/sessions", data={"token": token})  # type: ignore[attr-defined]
+    assert answer.status == 200
+    return context, page, problems
+
+
+def wait_for_tab(page: Any, tab: str) -> None:
+    page.wait_for_selector(f"#panel-{tab}[data-loaded=true]", timeout=20_000)
+
+
+def plot(page: Any, plot_id: str) -> Any:
+    """A drawn Plotly plot's traces and axis titles, as the browser holds them."""
+    page.wait_for_function(f"document.getElementById('{plot_id}')?._fullLayout !== undefined")
+    return page.evaluate(
+        f"""() => {{
+            const node = document.getElementById('{plot_id}');
+            return {{data: JSON.parse(JSON.stringify(node.data)),
+                     layout: {{x: node.layout.xaxis?.title?.text,
+                               y: node.layout.yaxis?.title?.text}}}};
+        }}"""
+    )
 
 
 def screenshot(page: object, name: str) -> None:

@@ -22,6 +22,7 @@ from dialin.api.routes import (
     sessions,
     suggestions,
     training_runs,
+    trial_reports,
     trials,
 )
 from dialin.api.transport import SigOptTransport
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         aiexperiment_runs.router,
         files.router,
         trials.router,
+        trial_reports.router,
     ]
     for router in routers:
         app.include_router(router)

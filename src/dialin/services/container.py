@@ -14,6 +14,7 @@ from dialin.services.run_ports import BlobStore
 from dialin.services.runs import RunService
 from dialin.services.sessions import SessionService
 from dialin.services.suggest import SuggestionService
+from dialin.services.trial_reports import TrialReportService
 from dialin.services.trials import TrialService
 
 __all__ = ["Services"]
@@ -27,6 +28,7 @@ class Services:
     suggestions: SuggestionService
     observations: ObservationService
     trials: TrialService
+    trial_reports: TrialReportService
     runs: RunService
     files: FileService
     analysis: AnalysisService
@@ -44,6 +46,7 @@ class Services:
             suggestions=suggestions,
             observations=ObservationService(uow, clock),
             trials=trials,
+            trial_reports=TrialReportService(uow),
             runs=RunService(uow, clock, suggestions, trials),
             files=FileService(uow, clock, blobs),
             analysis=AnalysisService(uow, clock),

@@ -18,9 +18,11 @@ from dialin.errors import Forbidden, NotFound, Unauthenticated
 from dialin.services.container import Services
 from dialin.services.sessions import SessionPrincipal
 
-__all__ = ["EXPERIMENT_TABS", "mount_dashboard"]
+__all__ = ["AI_EXPERIMENT_TABS", "EXPERIMENT_TABS", "RUN_TABS", "mount_dashboard"]
 
 EXPERIMENT_TABS = ("summary", "analysis", "suggestions", "history")
+AI_EXPERIMENT_TABS = ("summary", "runs", "curves")
+RUN_TABS = ("overview", "logs", "checkpoints", "history")
 
 _HERE = Path(str(files("dialin.web")))
 _PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -68,31 +70,52 @@ def experiments_page(request: Request) -> Response:
     return _page("experiments.html", session=session, page="experiments")
 
 
+def _experiment_view(request: Request, experiment_id: int, tab: str, *, ai: bool) -> Response:
+    session = _signed_in(request)
+    if session is None:
+        return _to_sign_in(request)
+    tabs = AI_EXPERIMENT_TABS if ai else EXPERIMENT_TABS
+    if tab not in tabs:
+        return _not_found(session)
+    try:
+        # The definition only: the page need not wait for the experiment's progress.
+        definition = _services(request).experiments.definition_of(
+            session.principal.client_id, experiment_id
+        )
+    except NotFound:
+        return _not_found(session)
+    if definition.runs_only != ai:
+        # Each kind has its page, as /v1/experiments/{id} of an AI experiment redirects too.
+        kind = "aiexperiments" if definition.runs_only else "experiments"
+        return RedirectResponse(f"/{kind}/{experiment_id}/summary", status_code=303)
+    return _page(
+        "aiexperiment.html" if ai else "experiment.html",
+        session=session,
+        page="aiexperiment" if ai else "experiment",
+        experiment_id=str(experiment_id),
+        tab=tab,
+        tabs=tabs,
+    )
+
+
 @router.get("/experiments/{experiment_id:id}")
 def experiment_home(request: Request, experiment_id: int) -> Response:
-    return experiment_page(request, experiment_id, "summary")
+    return _experiment_view(request, experiment_id, "summary", ai=False)
 
 
 @router.get("/experiments/{experiment_id:id}/{tab}")
 def experiment_page(request: Request, experiment_id: int, tab: str) -> Response:
-    session = _signed_in(request)
-    if session is None:
-        return _to_sign_in(request)
-    if tab not in EXPERIMENT_TABS:
-        return _not_found(session)
-    try:
-        # The definition only: the page need not wait for the experiment's progress.
-        _services(request).experiments.definition_of(session.principal.client_id, experiment_id)
-    except NotFound:
-        return _not_found(session)
-    return _page(
-        "experiment.html",
-        session=session,
-        page="experiment",
-        experiment_id=str(experiment_id),
-        tab=tab,
-        tabs=EXPERIMENT_TABS,
-    )
+    return _experiment_view(request, experiment_id, tab, ai=False)
+
+
+@router.get("/aiexperiments/{experiment_id:id}")
+def aiexperiment_home(request: Request, experiment_id: int) -> Response:
+    return _experiment_view(request, experiment_id, "summary", ai=True)
+
+
+@router.get("/aiexperiments/{experiment_id:id}/{tab}")
+def aiexperiment_page(request: Request, experiment_id: int, tab: str) -> Response:
+    return _experiment_view(request, experiment_id, tab, ai=True)
 
 
 @router.get("/projects/{project_id}")
@@ -108,15 +131,24 @@ def project_page(request: Request, project_id: str) -> Response:
 
 
 @router.get("/runs/{run_id:id}")
-def run_page(request: Request, run_id: int) -> Response:
+def run_home(request: Request, run_id: int) -> Response:
+    return run_page(request, run_id, RUN_TABS[0])
+
+
+@router.get("/runs/{run_id:id}/{tab}")
+def run_page(request: Request, run_id: int, tab: str) -> Response:
     session = _signed_in(request)
     if session is None:
         return _to_sign_in(request)
+    if tab not in RUN_TABS:
+        return _not_found(session)
     try:
         _services(request).runs.get(session.principal.client_id, run_id)
     except NotFound:
         return _not_found(session)
-    return _page("run.html", session=session, page="run", run_id=str(run_id))
+    return _page(
+        "run.html", session=session, page="run", run_id=str(run_id), tab=tab, tabs=RUN_TABS
+    )
 
 
 @router.get("/static/plotly.min.js")

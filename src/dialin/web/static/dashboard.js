@@ -116,6 +116,59 @@ const dialin = (() => {
     return () => clearTimeout(timer);
   }
 
+  /* Terms and their values as a definition list: [[term, value], ...]. */
+  function facts(entries) {
+    return el("dl", { class: "facts" }, entries.map(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
+  }
+
+  /* A parameter of an experiment's definition as a row: name, type, values, transformation. */
+  function parameterRow(p) {
+    let range = "—";
+    if (p.bounds) range = `[${number(p.bounds.min)}, ${number(p.bounds.max)}]`;
+    if (p.categorical_values) range = p.categorical_values.map((c) => c.name).join(", ");
+    if (p.grid && p.grid.length) range = `grid: ${p.grid.map(number).join(", ")}`;
+    return [p.name, p.type, range, p.transformation || "none"];
+  }
+
+  /* A state as a badge; trial states (RUNNING, ERROR, ...) and SigOpt's (active, failed). */
+  function badge(state) {
+    if (!state) return "—";
+    return el("span", { class: `state state-${String(state).toLowerCase()}` }, state);
+  }
+
+  /* Tabs at their own URLs (`${base}/${name}`), switched without a reload; `draw` maps each
+     tab's name to the function that fills its panel. Returns show(name) and current(). */
+  function tabs(base, draw, initial) {
+    let current = initial;
+    const panel = (name) => document.getElementById(`panel-${name}`);
+    async function show(name, { push = false } = {}) {
+      current = name;
+      for (const link of document.querySelectorAll('[role="tab"]')) {
+        link.setAttribute("aria-selected", String(link.id === `tab-${name}`));
+      }
+      for (const other of Object.keys(draw)) panel(other).hidden = other !== name;
+      if (push) history.pushState({ tab: name }, "", `${base}/${name}`);
+      delete panel(name).dataset.loaded;
+      try {
+        await draw[name]();
+        panel(name).dataset.loaded = "true";
+      } catch (error) {
+        message(panel(name), `Could not load: ${error.message}`);
+      }
+    }
+    for (const link of document.querySelectorAll('[role="tab"]')) {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        show(link.id.replace("tab-", ""), { push: true });
+      });
+    }
+    window.addEventListener("popstate", () => {
+      const last = window.location.pathname.split("/").pop();
+      show(last in draw ? last : Object.keys(draw)[0]);
+    });
+    return { show, current: () => current, panel };
+  }
+
   const signOut = document.getElementById("sign-out");
   if (signOut) {
     signOut.addEventListener("click", async () => {
@@ -124,5 +177,5 @@ const dialin = (() => {
     });
   }
 
-  return { ApiError, api, el, table, cell, number, time, age, pairs, message, poll };
+  return { ApiError, api, el, table, cell, number, time, age, pairs, message, poll, badge, tabs, parameterRow, facts };
 })();

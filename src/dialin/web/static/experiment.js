@@ -8,7 +8,7 @@
   const base = `/v1/experiments/${id}`;
   const PAGE = 50;
   let experiment = null;
-  let tab = root.dataset.tab;
+  const tab = root.dataset.tab;
   const state = {
     suggestions: { marker: null, openOnly: false, paging: {} },
     history: { marker: null, failedOnly: false, paging: {} },
@@ -29,10 +29,6 @@
       .join(", ");
   }
 
-  function definitionList(entries) {
-    return el("dl", { class: "facts" }, entries.map(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
-  }
-
   function progressBar() {
     const count = experiment.progress ? experiment.progress.observation_count : 0;
     const budget = experiment.observation_budget;
@@ -43,14 +39,6 @@
       el("progress", { max: budget, value: Math.min(count, budget), "aria-label": "budget consumed" }),
       ` ${count} of ${budget} observations (${Math.round((100 * count) / budget)}%)`,
     );
-  }
-
-  function parameterRow(p) {
-    let range = "—";
-    if (p.bounds) range = `[${number(p.bounds.min)}, ${number(p.bounds.max)}]`;
-    if (p.categorical_values) range = p.categorical_values.map((c) => c.name).join(", ");
-    if (p.grid && p.grid.length) range = `grid: ${p.grid.map(number).join(", ")}`;
-    return [p.name, p.type, range, p.transformation || "none"];
   }
 
   function bestTitle(count) {
@@ -78,7 +66,7 @@
           "section",
           { class: "card" },
           el("h2", {}, "Overview"),
-          definitionList([
+          dialin.facts([
             ["Type", experiment.type],
             ["State", experiment.state],
             ["Progress", progressBar()],
@@ -113,7 +101,7 @@
         )),
       el("div", { class: "grid" },
         el("section", { class: "card" }, el("h2", {}, "Parameters"),
-          table(["Name", "Type", "Values", "Transformation"], experiment.parameters.map(parameterRow))),
+          table(["Name", "Type", "Values", "Transformation"], experiment.parameters.map(dialin.parameterRow))),
         el("section", { class: "card" }, el("h2", {}, "Metrics"),
           table(["Name", "Objective", "Strategy", "Threshold"], experiment.metrics.map((m) => [m.name || "value", m.objective, m.strategy, m.threshold])))),
     );
@@ -178,7 +166,7 @@
     document.getElementById("metadata-title").textContent = `Observation ${o.id}${o.failed ? " (failed)" : ""}`;
     const metadata = Object.entries(o.metadata || {});
     document.getElementById("metadata-body").replaceChildren(
-      definitionList([
+      dialin.facts([
         ["Reported", time(o.created)],
         ["Suggestion", o.suggestion || "—"],
         ["Values", valuesText(o) || "—"],
@@ -232,34 +220,12 @@
     document.title = `${experiment.name} · dialin`;
   }
 
-  async function show(name, { push = false } = {}) {
-    tab = name;
-    for (const link of document.querySelectorAll('[role="tab"]')) {
-      link.setAttribute("aria-selected", String(link.id === `tab-${name}`));
-    }
-    for (const other of Object.keys(draw)) panel(other).hidden = other !== name;
-    if (push) history.pushState({ tab: name }, "", `/experiments/${id}/${name}`);
-    delete panel(name).dataset.loaded;
-    try {
-      await draw[name]();
-      panel(name).dataset.loaded = "true";
-    } catch (error) {
-      message(panel(name), `Could not load: ${error.message}`);
-    }
-  }
-
-  for (const link of document.querySelectorAll('[role="tab"]')) {
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      show(link.id.replace("tab-", ""), { push: true });
-    });
-  }
-  window.addEventListener("popstate", () => show(window.location.pathname.split("/").pop() || "summary"));
+  const view = dialin.tabs(`/experiments/${id}`, draw, tab);
 
   (async () => {
     // Only the Summary needs the experiment's definition: other tabs load beside it.
     const loading = loadExperiment();
-    const shown = tab === "summary" ? loading.then(() => show(tab)) : show(tab);
+    const shown = tab === "summary" ? loading.then(() => view.show(tab)) : view.show(tab);
     try {
       await loading;
     } catch (error) {
@@ -272,7 +238,8 @@
       if (experiment.state !== "active") return;
       await loadExperiment();
       // Lists refresh only on their first page, so paging through them is not disturbed.
-      if (tab === "summary" || tab === "analysis" || !state[tab].marker) await draw[tab]();
+      const current = view.current();
+      if (current === "summary" || current === "analysis" || !state[current].marker) await draw[current]();
     }, 5);
   })();
 })();

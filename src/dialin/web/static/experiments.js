@@ -16,7 +16,12 @@
   let current = { marker: null };
   let paging = { before: null, after: null };
 
+  function isAi(experiment) {
+    return experiment.object === "aiexperiment";
+  }
+
   function progress(experiment) {
+    if (isAi(experiment)) return runProgress(experiment);
     const count = experiment.progress ? experiment.progress.observation_count : 0;
     const budget = experiment.observation_budget;
     if (!budget) return el("td", { class: "num" }, `${count}`);
@@ -26,6 +31,18 @@
       {},
       el("progress", { max: budget, value: Math.min(count, budget), "aria-label": `${count} of ${budget} observations` }),
       ` ${count} / ${budget} (${share}%)`,
+    );
+  }
+
+  function runProgress(experiment) {
+    const count = experiment.progress ? experiment.progress.total_run_count : 0;
+    const budget = experiment.budget;
+    if (!budget) return el("td", { class: "num" }, `${count} runs`);
+    return el(
+      "td",
+      {},
+      el("progress", { max: budget, value: Math.min(count, budget), "aria-label": `${count} of ${budget} runs` }),
+      ` ${count} / ${budget} runs`,
     );
   }
 
@@ -39,8 +56,8 @@
     return el(
       "tr",
       {},
-      el("td", {}, el("a", { href: `/experiments/${experiment.id}/summary` }, experiment.name)),
-      el("td", {}, experiment.type),
+      el("td", {}, el("a", { href: isAi(experiment) ? `/aiexperiments/${experiment.id}/summary` : `/experiments/${experiment.id}/summary` }, experiment.name)),
+      el("td", {}, isAi(experiment) ? "AI experiment" : experiment.type),
       el("td", {}, el("span", { class: `state state-${experiment.state}` }, experiment.state)),
       progress(experiment),
       el("td", { class: "num" }, best(experiment)),
@@ -78,7 +95,8 @@ PY`,
   }
 
   async function load(marker = current.marker) {
-    const params = new URLSearchParams({ limit: String(PAGE) });
+    // AI experiments (those driven by training runs) are listed beside core ones.
+    const params = new URLSearchParams({ limit: String(PAGE), include_ai: "true" });
     if (marker) params.set(marker.kind, marker.value);
     if (search && search.value.trim()) params.set("search", search.value.trim());
     const path = projectPath ? `${projectPath}/experiments` : "/v1/experiments";
@@ -114,23 +132,40 @@ PY`,
       load(null);
     });
   }
+  const runPaging = { marker: null, paging: {} };
+
+  function runRow(run) {
+    return el(
+      "tr",
+      { "data-run": run.id },
+      el("td", {}, el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`)),
+      el("td", {}, dialin.badge(run.state)),
+      el("td", {}, run.experiment ? el("a", { href: `/aiexperiments/${run.experiment}/summary` }, `#${run.experiment}`) : "—"),
+      el("td", {}, Object.entries(run.values || {}).map(([k, v]) => `${k}: ${number(v.value)}`).join(", ") || "—"),
+      el("td", {}, time(run.created)),
+      el("td", {}, time(run.updated)),
+    );
+  }
+
   async function loadRuns() {
-    const runs = await api(`${projectPath}/training_runs?limit=50`);
+    const params = new URLSearchParams({ limit: String(PAGE) });
+    if (runPaging.marker) params.set(runPaging.marker.kind, runPaging.marker.value);
+    const runs = await api(`${projectPath}/training_runs?${params}`);
+    runPaging.paging = runs.paging;
+    const go = (kind) => {
+      runPaging.marker = { kind, value: runPaging.paging[kind] };
+      loadRuns();
+    };
     document.getElementById("runs").replaceChildren(
-      table(
-        ["Run", "State", "Values", "Created", "Updated"],
-        runs.data.map((run) =>
-          el(
-            "tr",
-            {},
-            el("td", {}, el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`)),
-            el("td", {}, el("span", { class: `state state-${run.state}` }, run.state)),
-            el("td", {}, Object.entries(run.values || {}).map(([k, v]) => `${k}: ${number(v.value)}`).join(", ") || "—"),
-            el("td", {}, time(run.created)),
-            el("td", {}, time(run.updated)),
-          ),
-        ),
-        { caption: `${runs.count} training run${runs.count === 1 ? "" : "s"}`, empty: "No training runs in this project yet." },
+      table(["Run", "State", "AI experiment", "Values", "Created", "Updated"], runs.data.map(runRow), {
+        caption: `${runs.count} training run${runs.count === 1 ? "" : "s"}`,
+        empty: "No training runs in this project yet: sigopt.create_run() or an AI experiment's loop() makes them.",
+      }),
+      el(
+        "nav",
+        { class: "pager", "aria-label": "Run pages" },
+        el("button", { type: "button", class: "secondary", disabled: !runPaging.marker || !runs.paging.after, onclick: () => go("after") }, "← Newer"),
+        el("button", { type: "button", class: "secondary", disabled: !runs.paging.before, onclick: () => go("before") }, "Older →"),
       ),
     );
   }
@@ -142,5 +177,8 @@ PY`,
     loadRuns();
   }
   load(null);
-  dialin.poll(() => load(current.marker), 10);
+  dialin.poll(async () => {
+    await load(current.marker);
+    if (projectId && !runPaging.marker) await loadRuns();
+  }, 10);
 })();

@@ -1,88 +1,318 @@
-/* One training run: its state, assignments, values and metadata, and its checkpoints. */
+/* One training run, which is also a trial: Overview (state, parameters, values, summary metrics,
+   curves), Logs, Checkpoints and History (state transitions, restarts), at /runs/{id}/{tab}. */
 "use strict";
 (() => {
-  const { api, el, table, number, time, pairs, message } = dialin;
-  const id = document.getElementById("run").dataset.run;
-  const body = document.getElementById("run-body");
+  const { api, el, table, number, time, pairs, message, badge } = dialin;
+  const root = document.getElementById("run");
+  const id = root.dataset.run;
+  const trialPath = `/api/v1/trials/${id}`;
+  // Reports drawn at most: more is a curve no screen shows; the page says when it stops short.
+  const MAX_REPORTS = 20000;
+  const LOG_PAGE = 500;
+  let run = null;
+  let trial = null;
+  const curve = { metric: null, reports: [], truncated: false };
+  const logs = { after: 0, lines: [], more: false, stream: "" };
 
-  function values(run) {
-    return Object.entries(run.values || {}).map(([name, v]) => [name, v.value, v.value_stddev]);
+  function live() {
+    return run.state === "active";
   }
 
-  async function draw() {
-    const [run, checkpoints] = await Promise.all([
-      api(`/v1/training_runs/${id}`),
-      api(`/v1/training_runs/${id}/checkpoints?limit=1000`),
+  function restartsText() {
+    return `${trial.restarts} of at most ${trial.max_restarts}`;
+  }
+
+  function stamp(rfc3339) {
+    return rfc3339 ? rfc3339.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "—";
+  }
+
+  function overviewFacts() {
+    return dialin.facts([
+      ["Trial state", el("span", { id: "trial-state" }, badge(trial.state))],
+      ["SigOpt state", badge(run.state)],
+      ["Project", run.project ? el("a", { href: `/projects/${encodeURIComponent(run.project)}` }, run.project) : "—"],
+      ["AI experiment", run.experiment ? el("a", { href: `/aiexperiments/${run.experiment}/summary` }, `#${run.experiment}`) : "—"],
+      ["Created", time(run.created)],
+      ["Updated", time(run.updated)],
+      ["Completed", time(run.completed)],
+      ["Restarts", el("span", { id: "restart-count" }, restartsText())],
+      ["Current trial run", trial.trial_run_id ? String(trial.trial_run_id) : "not started"],
+      ["Steps completed", String(trial.total_batches_processed)],
+      ["Managed by dialin", trial.managed ? "yes" : "no"],
+      ["Early exit", trial.early_exit || "—"],
+      ["Stopped by searcher", trial.stopped_by_searcher ? "yes" : "no"],
     ]);
-    document.getElementById("run-name").textContent = run.name || `Run ${id}`;
-    const experiment = run.experiment
-      ? el("a", { href: `/experiments/${run.experiment}/summary` }, run.experiment)
-      : "—";
-    body.replaceChildren(
+  }
+
+  // Where the trial summary keeps each group (Determined's names); other groups keep theirs.
+  const GROUP_OF_PATH = { avg_metrics: "training", validation_metrics: "validation" };
+
+  function summaryRows() {
+    const rows = [];
+    for (const [path, metrics] of Object.entries(trial.summary_metrics || {})) {
+      for (const [name, s] of Object.entries(metrics)) {
+        rows.push([GROUP_OF_PATH[path] || path, name, s.last, s.min, s.max, s.mean, s.count]);
+      }
+    }
+    return rows;
+  }
+
+  function validationText(report) {
+    if (!report) return "—";
+    const step = report.steps_completed == null ? "" : `step ${report.steps_completed}: `;
+    return step + pairs(report.metrics);
+  }
+
+  async function loadReports() {
+    // All of them on every refresh: a report of a step gains metrics, a restart archives some.
+    const reports = [];
+    let after = 0;
+    curve.truncated = false;
+    for (;;) {
+      const page = await api(`${trialPath}/metrics?after=${after}&limit=5000`);
+      reports.push(...page.data.filter((r) => !r.archived));
+      if (page.data.length < 5000) break;
+      after = page.data[page.data.length - 1].id;
+      if (reports.length >= MAX_REPORTS) {
+        curve.truncated = true;
+        break;
+      }
+    }
+    curve.reports = reports;
+  }
+
+  function drawCurve(container) {
+    const names = dialinCurves.metricNames(curve.reports);
+    if (!names.length) {
+      container.replaceChildren(el("p", { class: "empty" }, "No metric reports yet: report them by step with dialin.log_metric(name, value, step=..., group=\"training\" or \"validation\")."));
+      return null;
+    }
+    if (!names.includes(curve.metric)) curve.metric = names.includes("loss") ? "loss" : names[0];
+    const plot = el("div", { id: "plot-metrics", class: "plot", role: "img", "aria-label": `${curve.metric} by step, per group` });
+    const controls = el("div", { class: "controls" }, dialinCurves.picker("metric-picker", names, curve.metric, (name) => { curve.metric = name; drawCurve(container); }));
+    const notice = el("p", { class: "notice", hidden: !curve.truncated }, `Only the first ${MAX_REPORTS} reports are drawn.`);
+    container.replaceChildren(controls, notice, plot);
+    return dialinCurves.draw(plot, dialinCurves.traces([{ label: "", reports: curve.reports }], curve.metric), curve.metric);
+  }
+
+  async function drawOverview() {
+    const [checkpoints] = await Promise.all([api(`/v1/training_runs/${id}/checkpoints?limit=1000`), loadReports()]);
+    const values = Object.entries(run.values || {}).map(([name, v]) => [name, v.value, v.value_stddev]);
+    const sources = run.assignments_meta || {};
+    const curveBox = el("div", { id: "metric-curves" });
+    document.getElementById("panel-overview").replaceChildren(
       el(
         "div",
-        { class: "grid" },
+        { id: "run-body" },
         el(
-          "section",
-          { class: "card" },
-          el("h2", {}, "Overview"),
+          "div",
+          { class: "grid" },
+          el("section", { class: "card" }, el("h2", {}, "Overview"), overviewFacts()),
           el(
-            "dl",
-            { class: "facts" },
-            [
-              ["State", run.state],
-              ["Project", run.project ? el("a", { href: `/projects/${encodeURIComponent(run.project)}` }, run.project) : "—"],
-              ["Experiment", experiment],
-              ["Created", time(run.created)],
-              ["Updated", time(run.updated)],
-              ["Completed", time(run.completed)],
-              ["Assignments", pairs(run.assignments)],
-            ].map(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]),
+            "section",
+            { class: "card" },
+            el("h2", {}, "Parameters"),
+            table(["Name", "Value", "Source"], Object.entries(run.assignments || {}).map(([k, v]) => [k, v, sources[k] ? sources[k].source : "—"]), { empty: "No assignments." }),
+            el("h2", {}, "Values"),
+            table(["Metric", "Value", "Std. dev."], values, { empty: "No values logged yet." }),
+            el("h2", {}, "Metadata"),
+            table(["Key", "Value"], Object.entries(run.metadata || {}), { empty: "No metadata." }),
           ),
         ),
         el(
           "section",
-          { class: "card" },
-          el("h2", {}, "Values"),
-          table(["Metric", "Value", "Std. dev."], values(run), { empty: "No values logged yet." }),
-          el("h2", {}, "Metadata"),
-          table(["Key", "Value"], Object.entries(run.metadata || {}), { empty: "No metadata." }),
+          { class: "card", id: "summary-metrics" },
+          el("h2", {}, "Metrics by group"),
+          dialin.facts([
+            ["Best validation", validationText(trial.best_validation)],
+            ["Latest validation", validationText(trial.latest_validation)],
+          ]),
+          table(["Group", "Metric", "Last", "Min", "Max", "Mean", "Reports"], summaryRows(), { empty: "No metric reports yet." }),
         ),
+        el("section", { class: "card" }, el("h2", {}, "Metric curves"), curveBox),
+      ),
+      logged(checkpoints.data),
+    );
+    await drawCurve(curveBox);
+    drawLogged(checkpoints.data);
+  }
+
+  /* SigOpt's checkpoints (sigopt.log_checkpoint): metric snapshots in order. */
+  function logged(points) {
+    return el(
+      "section",
+      { class: "card", "aria-labelledby": "logged-title" },
+      el("h2", { id: "logged-title" }, "Logged checkpoints"),
+      points.length ? el("div", { id: "plot-checkpoints", class: "plot", role: "img", "aria-label": "Logged checkpoint values" }) : null,
+      table(
+        ["Checkpoint", "Created", "Values", "Metadata"],
+        [...points].sort((a, b) => Number(a.id) - Number(b.id)).map((c, i) => [i + 1, time(c.created), (c.values || []).map((v) => `${v.name}: ${number(v.value)}`).join(", "), pairs(c.metadata)]),
+        { empty: "No logged checkpoints: log metric snapshots with sigopt.log_checkpoint({...})." },
       ),
     );
-    const points = [...checkpoints.data].sort((a, b) => Number(a.id) - Number(b.id));
-    const names = [...new Set(points.flatMap((c) => (c.values || []).map((v) => v.name)))];
+  }
+
+  function drawLogged(points) {
+    if (!points.length) return;
+    const ordered = [...points].sort((a, b) => Number(a.id) - Number(b.id));
+    const names = [...new Set(ordered.flatMap((c) => (c.values || []).map((v) => v.name)))];
     const traces = names.map((name) => ({
       type: "scatter",
       mode: "lines+markers",
       name,
-      x: points.map((_, i) => i + 1),
-      y: points.map((c) => ((c.values || []).find((v) => v.name === name) || {}).value ?? null),
+      x: ordered.map((_, i) => i + 1),
+      y: ordered.map((c) => ((c.values || []).find((v) => v.name === name) || {}).value ?? null),
     }));
     const layout = { height: 320, margin: { l: 56, r: 16, t: 16, b: 48 }, xaxis: { title: { text: "checkpoint" } } };
     Plotly.react("plot-checkpoints", traces, layout, { responsive: true, displaylogo: false });
-    document.getElementById("checkpoints").replaceChildren(
-      table(
-        ["Checkpoint", "Created", "Values", "Metadata"],
-        points.map((c, i) => [i + 1, time(c.created), (c.values || []).map((v) => `${v.name}: ${number(v.value)}`).join(", "), pairs(c.metadata)]),
-        { empty: "No checkpoints yet: log them with sigopt.log_checkpoint({...})." },
-      ),
-    );
-    document.getElementById("run").dataset.loaded = "true";
-    return run;
   }
 
+  function logLine(line) {
+    return el(
+      "li",
+      { class: `log-${line.stream}`, "data-stream": line.stream, "data-line": line.id },
+      el("span", { class: "log-meta" }, `${stamp(line.at)} · run ${line.trial_run_id} · `, el("span", { class: "log-stream" }, line.stream)),
+      el("span", { class: "log-text" }, line.content),
+    );
+  }
+
+  async function loadLogs() {
+    const page = await api(`${trialPath}/logs?after=${logs.after}&limit=${LOG_PAGE}`);
+    logs.lines.push(...page.data);
+    if (page.data.length) logs.after = page.data[page.data.length - 1].id;
+    logs.more = page.data.length === LOG_PAGE;
+    return page.data;
+  }
+
+  function shownLines() {
+    return logs.lines.filter((line) => !logs.stream || line.stream === logs.stream);
+  }
+
+  async function drawLogs({ append = false } = {}) {
+    const panel = document.getElementById("panel-logs");
+    let list = document.getElementById("log-lines");
+    if (!list) {
+      await loadLogs();
+      const streams = [...new Set(["stdout", "stderr", ...logs.lines.map((l) => l.stream)])];
+      const filter = el(
+        "select",
+        { id: "log-stream", onchange: (event) => { logs.stream = event.target.value; list.replaceChildren(...shownLines().map(logLine)); } },
+        el("option", { value: "" }, "all streams"),
+        streams.map((s) => el("option", { value: s }, s)),
+      );
+      list = el("ol", { id: "log-lines", class: "log", "aria-label": "Log lines, oldest first" });
+      panel.replaceChildren(
+        el(
+          "section",
+          { class: "card" },
+          el("div", { class: "controls" },
+            el("span", { class: "picker" }, el("label", { for: "log-stream" }, "Stream"), filter),
+            el("span", { class: "muted", id: "log-count" })),
+          list,
+          el("p", { class: "empty", id: "log-empty" }, "No log lines yet: a launched run's stdout and stderr appear here as it writes them."),
+          el("button", { type: "button", id: "log-more", class: "secondary", onclick: () => drawLogs({ append: true }) }, `Load the next ${LOG_PAGE} lines`),
+        ),
+      );
+      list.replaceChildren(...shownLines().map(logLine));
+    } else if (append) {
+      const fresh = await loadLogs();
+      list.append(...fresh.filter((line) => !logs.stream || line.stream === logs.stream).map(logLine));
+    }
+    document.getElementById("log-empty").hidden = logs.lines.length > 0;
+    document.getElementById("log-more").hidden = !logs.more;
+    document.getElementById("log-count").textContent = `${logs.lines.length} line${logs.lines.length === 1 ? "" : "s"} loaded${logs.more ? ", more follow" : ""}`;
+  }
+
+  async function drawCheckpoints() {
+    const answer = await api(`${trialPath}/checkpoints`);
+    const best = trial.best_checkpoint ? trial.best_checkpoint.uuid : null;
+    const latest = trial.latest_checkpoint ? trial.latest_checkpoint.uuid : null;
+    const rows = answer.data.map((c) =>
+      el(
+        "tr",
+        { "data-checkpoint": c.uuid },
+        el("td", {}, el("code", {}, c.uuid), c.uuid === best ? el("span", { class: "state state-best" }, "best") : null, c.uuid === latest ? el("span", { class: "state" }, "latest") : null),
+        el("td", {}, badge(c.state)),
+        el("td", { class: "num" }, c.steps_completed ?? "—"),
+        el("td", { class: "num" }, String(c.trial_run_id)),
+        el("td", {}, stamp(c.end_time)),
+        el("td", {}, Object.entries(c.resources || {}).map(([path, size]) => `${path} (${size} B)`).join(", ") || "—"),
+        el("td", {}, pairs(c.metadata)),
+      ),
+    );
+    document.getElementById("panel-checkpoints").replaceChildren(
+      el(
+        "section",
+        { class: "card" },
+        el("h2", {}, "Checkpoints"),
+        table(["UUID", "State", "Step", "Trial run", "Reported", "Resources", "Metadata"], rows, {
+          caption: `${answer.data.length} checkpoint${answer.data.length === 1 ? "" : "s"}`,
+          empty: "No checkpoints yet: save one with dialin.log_checkpoint(directory, {\"steps_completed\": step}).",
+        }),
+      ),
+    );
+  }
+
+  async function drawHistory() {
+    const rows = trial.history.map((change) => [
+      stamp(change.at),
+      el("span", {}, badge(change.from_state), " → ", badge(change.to_state)),
+      change.reason,
+      change.trial_run_id,
+      change.restarts,
+    ]);
+    document.getElementById("panel-history").replaceChildren(
+      el(
+        "section",
+        { class: "card", id: "state-history" },
+        el("h2", {}, "State transitions"),
+        el("p", {}, "Restarts: ", el("strong", { id: "history-restarts" }, restartsText()), " (a crash restarts the run from its latest checkpoint)."),
+        table(["When", "From → to", "Reason", "Trial run", "Restarts"], rows, { caption: `${rows.length} change${rows.length === 1 ? "" : "s"}`, empty: "No state changes yet." }),
+      ),
+    );
+  }
+
+  const draw = { overview: drawOverview, logs: drawLogs, checkpoints: drawCheckpoints, history: drawHistory };
+
+  async function loadRun() {
+    [run, trial] = await Promise.all([api(`/v1/training_runs/${id}`), api(trialPath)]);
+    document.getElementById("run-name").textContent = run.name || `Run ${id}`;
+    document.getElementById("run-state").replaceChildren(badge(trial.state));
+    document.title = `${run.name || `Run ${id}`} · dialin`;
+  }
+
+  /* What the non-log tabs show changes only when one of these does. */
+  function signature() {
+    return JSON.stringify([run.updated, run.values, trial.state, trial.summary_metrics, trial.history.length, trial.checkpoint_count]);
+  }
+
+  const view = dialin.tabs(`/runs/${id}`, draw, root.dataset.tab);
+
   (async () => {
-    let run;
     try {
-      run = await draw();
+      await loadRun();
     } catch (error) {
-      message(body, `Could not load the run: ${error.message}`);
+      message(view.panel(view.current()), `Could not load the run: ${error.message}`);
       return;
     }
-    if (run.state === "active") {
-      document.getElementById("live").textContent = "Live: refreshes every 5 s";
-      dialin.poll(draw, 5);
-    }
+    await view.show(view.current());
+    let drawn = signature();
+    root.dataset.loaded = "true";
+    if (!live()) return;
+    document.getElementById("live").textContent = "Live: refreshes every 5 s";
+    dialin.poll(async () => {
+      if (!live()) return;
+      await loadRun();
+      const current = view.current();
+      // New log lines are appended while the reader has caught up; other tabs are redrawn
+      // only when the run changed, so a refresh does not take the focus off a picker.
+      if (current === "logs") {
+        if (!logs.more) await drawLogs({ append: true });
+      } else if (signature() !== drawn) {
+        drawn = signature();
+        await draw[current]();
+      }
+      if (!live()) document.getElementById("live").textContent = "";
+    }, 5);
   })();
 })();

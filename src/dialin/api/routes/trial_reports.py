@@ -1,0 +1,63 @@
+"""Reads for watching trials (``/api/v1``): a trial's metric reports by group and step, the
+metric curves of some trials of an experiment, and the tally of an experiment's trial states.
+
+Another client's trial or experiment does not exist for the caller (404).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from dialin.api.deps import Caller, Query, Svc, reply
+from dialin.wire.query import parse_int
+from dialin.wire.trial_reports import (
+    parse_optional_group,
+    parse_report_limit,
+    parse_trial_ids,
+    render_curves,
+    render_trial_states,
+)
+from dialin.wire.trials import render_report
+
+router = APIRouter(prefix="/api/v1", tags=["trials"])
+
+# Curves are drawn for a bounded number of trials; the tally's trial list follows a runs page.
+MAX_CURVE_TRIALS = 50
+MAX_STATE_TRIALS = 1000
+
+
+@router.get("/trials/{trial_id:id}/metrics")
+def list_reports(trial_id: int, query: Query, caller: Caller, services: Svc) -> Response:
+    """``?group=&after=<report id>&limit=``: reports in arrival order, archived ones flagged."""
+    reports = services.trial_reports.reports(
+        caller.client_id,
+        trial_id,
+        group=parse_optional_group(query),
+        after=parse_int("after", query.get("after"), 0) or 0,
+        limit=parse_report_limit(query),
+    )
+    return reply({"object": "list", "data": [render_report(r) for r in reports]})
+
+
+@router.get("/experiments/{experiment_id:id}/metric_curves")
+def metric_curves(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
+    """``?trials=1,2,3&group=``: each trial's non-archived reports in step order, thinned to a
+    bounded number of points per group (``sampled``)."""
+    curves = services.trial_reports.curves(
+        caller.client_id,
+        experiment_id,
+        parse_trial_ids(query, most=MAX_CURVE_TRIALS, required=True),
+        group=parse_optional_group(query),
+    )
+    return reply(render_curves(curves))
+
+
+@router.get("/experiments/{experiment_id:id}/trial_states")
+def trial_states(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
+    """``?trials=1,2,3``: the count of every shown state, and the listed trials themselves."""
+    states = services.trial_reports.states(
+        caller.client_id,
+        experiment_id,
+        parse_trial_ids(query, most=MAX_STATE_TRIALS, required=False),
+    )
+    return reply(render_trial_states(states))

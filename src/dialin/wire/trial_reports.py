@@ -1,0 +1,73 @@
+"""JSON of the trial reads for people watching (``/api/v1``): state tallies and metric curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from dialin.domain.metric_reports import validate_group
+from dialin.domain.names import invalid
+from dialin.domain.trial_curves import TrialCurve, TrialStates, shown_state
+from dialin.wire.query import parse_id_list, parse_int
+from dialin.wire.trials import render_report, render_trial
+
+__all__ = [
+    "parse_optional_group",
+    "parse_report_limit",
+    "parse_trial_ids",
+    "render_curves",
+    "render_trial_states",
+]
+
+MAX_REPORT_PAGE = 10000
+
+
+def parse_trial_ids(query: Mapping[str, str], *, most: int, required: bool) -> list[int]:
+    ids = parse_id_list("trials", query.get("trials"))
+    if ids is None or not ids:
+        if required:
+            raise invalid("trials", "trials must list trial ids, separated by commas")
+        return []
+    if len(ids) > most:
+        raise invalid("trials", f"trials lists at most {most} ids, not {len(ids)}")
+    return ids
+
+
+def parse_optional_group(query: Mapping[str, str]) -> str | None:
+    raw = query.get("group")
+    return None if raw is None or raw == "" else validate_group(raw)
+
+
+def parse_report_limit(query: Mapping[str, str], default: int = 1000) -> int:
+    limit = parse_int("limit", query.get("limit"), default)
+    assert limit is not None
+    if not 1 <= limit <= MAX_REPORT_PAGE:
+        raise invalid("limit", f"limit must be between 1 and {MAX_REPORT_PAGE}, not {limit}")
+    return limit
+
+
+def render_trial_states(states: TrialStates) -> dict[str, object]:
+    return {
+        "object": "trial_states",
+        "counts": dict(states.counts),
+        "total": sum(states.counts.values()),
+        "restarts": states.restarts,
+        "trials": [render_trial(t) for t in states.trials],
+    }
+
+
+def render_curves(curves: Sequence[TrialCurve]) -> dict[str, object]:
+    return {
+        "object": "list",
+        "data": [
+            {
+                "object": "trial_curve",
+                "trial_id": c.trial.id,
+                "name": c.trial.name,
+                "state": shown_state(c.trial),
+                "report_count": c.report_count,
+                "sampled": c.sampled,
+                "reports": [render_report(r) for r in c.reports],
+            }
+            for c in curves
+        ],
+    }
