@@ -153,7 +153,7 @@ def _run_all(
     errors: list[dict[str, Any]] = []
     to_run = []
     for task in tasks:
-        cached = None if fresh else cached_trace(task)
+        cached = None if fresh else cached_trace(task, shorter=report_only)
         if cached is not None:
             traces.setdefault((task.peer, task.problem), []).append(cached)
         elif not report_only:
@@ -226,8 +226,11 @@ def print_report(
         regrets.add_column(column, justify="left" if column == "problem" else "right")
     for score in scores:
         for budget in budgets:
-            row = {p: score.median_regret[p][budget] for p in peers if p in score.median_regret}
-            best = min((v for p, v in row.items() if p != "dialin_parallel"), default=math.nan)
+            row = {p: score.median_regret.get(p, {}).get(budget) for p in peers}
+            best = min(
+                (v for p, v in row.items() if p != "dialin_parallel" and v is not None),
+                default=math.nan,
+            )
             optimum = (
                 f"{score.optimum:.5g} ({score.optimum_source})" if budget == budgets[0] else ""
             )
@@ -273,19 +276,29 @@ def _regret_cell(value: float | None, best: float) -> str:
 
 
 def _summary_table(summary: dict[str, Any], peers: list[str], budgets: list[int]) -> Table:
-    table = Table(title="Summary: mean rank (1 = best) and dialin's wins/ties/losses per budget")
+    table = Table(
+        title="Summary: mean rank (1 = best; all peers with traces at the budget, on the "
+        "problems all of them ran, and apart the peers that ran every problem) and dialin's "
+        "wins/ties/losses per budget"
+    )
     table.add_column("peer")
     for budget in budgets:
-        table.add_column(f"rank @{budget}", justify="right")
+        table.add_column(f"rank @{budget} ({summary['ranked_problems'][budget]})", justify="right")
+    for budget in budgets:
+        coverage = summary["full_coverage"][budget]
+        table.add_column(f"rank, all @{budget} ({coverage['problems']})", justify="right")
     for budget in budgets:
         table.add_column(f"dialin W/T/L @{budget}", justify="right")
     wins = summary.get("dialin_wins", {})
-    for peer in (p for p in peers if p in summary["mean_rank"][budgets[0]]):
+    ranked = {p for b in budgets for p in summary["mean_rank"][b]}
+    for peer in (p for p in peers if p in ranked):
         ranks = [summary["mean_rank"][b].get(peer) for b in budgets]
+        full = [summary["full_coverage"][b]["mean_rank"].get(peer) for b in budgets]
         record = [wins.get(peer, {}).get(b) for b in budgets]
         table.add_row(
             peer,
             *("" if r is None else f"{r:.2f}" for r in ranks),
+            *("" if r is None else f"{r:.2f}" for r in full),
             *("" if c is None else f"{c['wins']}/{c['ties']}/{c['losses']}" for c in record),
         )
     return table

@@ -1,7 +1,9 @@
 """Finished traces on disk, one JSON file per (peer, problem, seed), so long runs can resume.
 
-A cached trace serves any budget up to its own. Traces of peers built from this repository's
-source expire when that source changes (a fingerprint of the optimizer and domain packages).
+A cached trace serves any budget up to its own; a report of the cache alone also takes shorter
+ones (a slow peer run at budget 40 only), which are then scored at the budgets they reach.
+Traces of peers built from this repository's source expire when that source changes (a
+fingerprint of the optimizer and domain packages).
 """
 
 from __future__ import annotations
@@ -40,11 +42,12 @@ class TraceTask:
         return self.cache_root / "logs" / self.peer / self.problem / f"seed{self.seed}.log"
 
 
-def cached_trace(task: TraceTask) -> dict[str, Any] | None:
+def cached_trace(task: TraceTask, *, shorter: bool = False) -> dict[str, Any] | None:
+    """The cached trace cut to ``task.budget``; one of a smaller budget only if ``shorter``."""
     if not task.cache_path.exists():
         return None
     trace = json.loads(task.cache_path.read_text())
-    if trace["budget"] < task.budget:
+    if trace["budget"] < task.budget and not shorter:
         return None
     if task.peer in SOURCE_PEERS and trace.get("source_fingerprint") != task.fingerprint:
         return None

@@ -79,11 +79,15 @@ def score_problem(
     for budget in budgets:
         scale = statistics.median(c[budget - 1] for c in curves[reference]) - optimum
         for peer, peer_curves in curves.items():
+            # a peer run at a smaller budget (from a report of the cache) has no regret here
+            reaching = [c for c in peer_curves if len(c) >= budget]
+            if not reaching:
+                continue
             if scale <= 1e-12 * max(1.0, abs(optimum)):
                 # Random search's median reached the optimum: there is nothing to normalize by.
                 median_regret[peer][budget] = math.nan
                 continue
-            regrets = [(c[budget - 1] - optimum) / scale for c in peer_curves]
+            regrets = [(c[budget - 1] - optimum) / scale for c in reaching]
             median_regret[peer][budget] = statistics.median(regrets)
     return ProblemScore(
         problem=problem.name,

@@ -10,6 +10,7 @@ from problems.scoring import ProblemScore, geometric_mean, has_regret, mean_rank
 __all__ = ["summarize"]
 
 SUBJECT = "dialin"
+REFERENCE = "random"
 PARALLEL = "dialin_parallel"
 # Sequential peers ranked against each other; the parallel variant is compared to dialin only.
 RANKED_EXCLUDES = (PARALLEL,)
@@ -19,7 +20,19 @@ def summarize(
     scores: Sequence[ProblemScore], peers: Sequence[str], budgets: Sequence[int]
 ) -> dict[str, Any]:
     ranked = [p for p in peers if p not in RANKED_EXCLUDES]
-    summary: dict[str, Any] = {"mean_rank": {b: mean_ranks(scores, ranked, b) for b in budgets}}
+    summary: dict[str, Any] = {"mean_rank": {}, "ranked_problems": {}, "full_coverage": {}}
+    for b in budgets:
+        # Every peer with a regret at this budget, on the problems all of them ran; and apart,
+        # the peers that ran every problem, on all of them: slow peers often cover only some.
+        present = [p for p in ranked if any(has_regret(s, p, b) for s in scores)]
+        summary["mean_rank"][b] = mean_ranks(scores, present, b)
+        summary["ranked_problems"][b] = len(_both(scores, present, b))
+        scored = [s for s in scores if has_regret(s, REFERENCE, b)]
+        covering = [p for p in ranked if all(has_regret(s, p, b) for s in scored)]
+        summary["full_coverage"][b] = {
+            "mean_rank": mean_ranks(scores, covering, b),
+            "problems": len(_both(scores, covering, b)),
+        }
     if SUBJECT not in peers:
         return summary
     summary["dialin_wins"] = {
