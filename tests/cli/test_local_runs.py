@@ -8,8 +8,6 @@ import re
 import secrets
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,15 @@ from typing import Any
 import httpx
 import pytest
 
-from support.dialin import RunningServer, dialin_command
-
-TIMEOUT_S = 120
+from support.dialin import RunningServer
+from support.local_runs import (
+    clean_environment,
+    dialin,
+    experiment_id_in,
+    runs_of,
+    start_dialin,
+    wait_for,
+)
 
 QUICK_MODEL = """\
 import os, sys, time
@@ -65,13 +69,6 @@ def server(dialin_server: RunningServer) -> RunningServer:
     return dialin_server
 
 
-def clean_environment() -> dict[str, str]:
-    """Ours without any server settings, with this interpreter's ``python`` first on PATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGOPT_", "DIALIN_"))}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
 @pytest.fixture
 def token(server: RunningServer) -> str:
     return server.token_a
@@ -105,32 +102,6 @@ def write_experiment(directory: Path, budget: int) -> str:
     return name
 
 
-def dialin(
-    args: list[str], cwd: Path, env: dict[str, str], timeout: float = TIMEOUT_S
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*dialin_command(), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-    )
-
-
-def experiment_id_in(output: str) -> str:
-    match = re.search(r"AI experiment (\d+) created", output)
-    assert match, output
-    return match.group(1)
-
-
-def runs_of(api: httpx.Client, experiment_id: str) -> list[dict[str, Any]]:
-    page = api.get(f"/v1/aiexperiments/{experiment_id}/training_runs", params={"limit": 100})
-    assert page.status_code == 200, page.text
-    return sorted(page.json()["data"], key=lambda r: int(r["id"]))
-
-
 def test_optimize_the_init_template_on_an_embedded_server(tmp_path: Path) -> None:
     env = clean_environment()
     assert dialin(["init"], tmp_path, env).returncode == 0
@@ -143,7 +114,7 @@ def test_optimize_the_init_template_on_an_embedded_server(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
     assert "serving on http://127.0.0.1:" in done.stderr
     experiment_id = experiment_id_in(done.stdout)
-    assert f"AI experiment {experiment_id}: 2 runs completed, 0 failed" in done.stdout
+    assert f"AI experiment {experiment_id}: 2 runs completed, 0 failed, 0 canceled" in done.stdout
     assert re.search(
         r"Best accuracy 0\.\d+ \(run \d+\): l1_ratio=[\d.e-]+, log_alpha=", done.stdout
     )
@@ -170,66 +141,134 @@ def test_a_crashing_run_does_not_stop_the_experiment(
 
     assert done.returncode == 0, done.stdout + done.stderr
     experiment_id = experiment_id_in(done.stdout)
-    assert f"AI experiment {experiment_id}: 3 runs completed, 1 failed" in done.stdout
+    assert f"AI experiment {experiment_id}: 3 runs completed, 1 failed, 0 canceled" in done.stdout
     assert "crashing on purpose" in done.stdout
     runs = runs_of(api, experiment_id)
     assert sorted(r["state"] for r in runs) == ["completed"] * 3 + ["failed"]
     (crashed,) = [r for r in runs if r["state"] == "failed"]
     assert crashed["dev_metadata"]["exit_status"] == 3
+    # No restarts unless asked for (--max-restarts): the trial errored.
+    assert _trial(api, crashed["id"])["state"] == "ERROR"
     assert "crashing on purpose" in crashed["logs"]["stderr"]["content"]
     assert all("score" in r["values"] for r in runs if r["state"] == "completed")
     # The project is the directory's name, created on first use.
     assert {r["project"] for r in runs} == {"quick-model"}
 
 
+def _trial(api: httpx.Client, run_id: str | int) -> dict[str, Any]:
+    reply = api.get(f"/api/v1/trials/{run_id}")
+    assert reply.status_code == 200, reply.text
+    trial: dict[str, Any] = reply.json()
+    return trial
+
+
+def _start_slow_experiment(
+    workdir: Path, remote_env: dict[str, str], api: httpx.Client, budget: int
+) -> tuple[subprocess.Popen[str], str, list[dict[str, Any]]]:
+    """``dialin optimize`` with models that run for a minute, once both of its first runs
+    have their models running."""
+    name = write_experiment(workdir, budget=budget)
+    slow = start_dialin(
+        ["optimize", "--stop-grace", "5", "python", "quick.py"],
+        workdir,
+        {**remote_env, "MODEL_SLEEP": "60"},
+    )
+
+    def two_running() -> list[dict[str, Any]] | None:
+        listed = api.get("/v1/aiexperiments", params={"limit": 100}).json()["data"]
+        mine = [e for e in listed if e["name"] == name]
+        if not mine:
+            return None
+        runs = runs_of(api, mine[0]["id"])
+        started = [r for r in runs if "model_pid" in r["dev_metadata"]]
+        return runs if len(started) == 2 else None
+
+    try:
+        runs = wait_for(two_running, "two running models")
+    except BaseException:
+        slow.kill()
+        slow.communicate()
+        raise
+    return slow, str(runs[0]["experiment"]), runs
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for our purposes: the launcher that would reap it is dead.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
 @on_sqlite
 def test_an_interrupted_experiment_resumes_to_its_budget_exactly(
     workdir: Path, remote_env: dict[str, str], api: httpx.Client
 ) -> None:
-    name = write_experiment(workdir, budget=5)
-    slow = subprocess.Popen(
-        [*dialin_command(), "optimize", "--stop-grace", "5", "python", "quick.py"],
-        cwd=workdir,
-        env={**remote_env, "MODEL_SLEEP": "60"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
+    slow, experiment_id, _ = _start_slow_experiment(workdir, remote_env, api, budget=5)
     try:
-        deadline = time.monotonic() + 60
-        experiments: list[dict[str, Any]] = []
-        while time.monotonic() < deadline:
-            listed = api.get("/v1/aiexperiments", params={"limit": 100}).json()["data"]
-            experiments = [e for e in listed if e["name"] == name]
-            if experiments and len(runs_of(api, experiments[0]["id"])) == 2:
-                break
-            # Polling the server: the runs appear when dialin has created them.
-            time.sleep(0.2)
-        assert experiments, "dialin optimize created no experiment"
         slow.send_signal(signal.SIGINT)
-        stdout, stderr = slow.communicate(timeout=60)
+        stdout, _ = slow.communicate(timeout=60)
     finally:
         if slow.poll() is None:
             slow.kill()
-    experiment_id = str(experiments[0]["id"])
-    assert slow.returncode == 130, stdout + stderr
+    assert slow.returncode == 130, stdout
     assert f"dialin optimize --resume {experiment_id}" in stdout
+    assert f"AI experiment {experiment_id}: 0 runs completed, 0 failed, 2 canceled" in stdout
     interrupted = runs_of(api, experiment_id)
+    # SigOpt has no canceled state: its clients see failed runs that say why.
     assert [r["state"] for r in interrupted] == ["failed", "failed"]
     assert all(r["dev_metadata"]["reason"] == "canceled" for r in interrupted)
+    assert [_trial(api, r["id"])["state"] for r in interrupted] == ["CANCELED", "CANCELED"]
 
     resumed = dialin(
         ["optimize", "--resume", experiment_id, "python", "quick.py"], workdir, remote_env
     )
 
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert f"AI experiment {experiment_id}: 3 runs completed, 2 failed" in resumed.stdout
+    assert f"AI experiment {experiment_id}: 3 runs completed, 0 failed, 2 canceled" in (
+        resumed.stdout
+    )
     runs = runs_of(api, experiment_id)
     assert len(runs) == 5
     assert [r["state"] for r in runs[2:]] == ["completed"] * 3
     progress = api.get(f"/v1/aiexperiments/{experiment_id}").json()["progress"]
     assert progress["remaining_budget"] == 0 and progress["total_run_count"] == 5
+
+
+@on_sqlite
+def test_resume_ends_the_runs_of_a_killed_optimize(
+    workdir: Path, remote_env: dict[str, str], api: httpx.Client
+) -> None:
+    """A SIGKILLed ``dialin optimize`` leaves active runs and running models behind; the
+    resume stops those models, ends the runs and still creates no run past the budget."""
+    slow, experiment_id, orphans = _start_slow_experiment(workdir, remote_env, api, budget=3)
+    slow.kill()
+    slow.communicate(timeout=30)
+    models = [int(r["dev_metadata"]["model_pid"]) for r in orphans]
+    assert all(_alive(pid) for pid in models)
+    assert [r["state"] for r in runs_of(api, experiment_id)] == ["active", "active"]
+
+    resumed = dialin(
+        ["optimize", "--resume", experiment_id, "--stop-grace", "2", "python", "quick.py"],
+        workdir,
+        remote_env,
+    )
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    for run in orphans:
+        assert f"Run {run['id']} ended: orphaned: its launcher" in resumed.stdout
+    assert not any(_alive(pid) for pid in models)
+    assert f"AI experiment {experiment_id}: 1 runs completed, 0 failed, 2 canceled" in (
+        resumed.stdout
+    )
+    runs = runs_of(api, experiment_id)
+    assert [r["state"] for r in runs] == ["failed", "failed", "completed"]
+    assert all(r["dev_metadata"]["reason"].startswith("orphaned") for r in runs[:2])
+    assert [_trial(api, r["id"])["state"] for r in runs] == ["CANCELED", "CANCELED", "COMPLETED"]
+    progress = api.get(f"/v1/aiexperiments/{experiment_id}").json()["progress"]
+    assert progress["total_run_count"] == 3 and progress["remaining_budget"] == 0
 
 
 @on_sqlite

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from dialin.orchestrate.runs import Launcher, source_code
 __all__ = [
     "EXIT_INTERRUPTED",
     "LAUNCH_SETTINGS",
+    "LaunchOptions",
     "launch_options",
     "launcher_for",
     "model_command",
@@ -68,7 +70,16 @@ def launch_options(command: F) -> F:
                 type=click.FloatRange(min=0),
                 default=10.0,
                 show_default=True,
-                help="Seconds a model gets to exit after Ctrl-C before it is killed.",
+                help="Seconds a model gets to exit after its stop signal (Ctrl-C, a pause or"
+                " cancel) before it is killed.",
+            ),
+            click.option(
+                "--max-restarts",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Times a crashed model is started again in the same run (it resumes"
+                " from dialin.load_latest_checkpoint()).",
             ),
             click.argument("command", nargs=-1, type=click.UNPROCESSED),
         )
@@ -94,12 +105,24 @@ def _plain_sink(stream: str, line: str) -> None:
     target.flush()
 
 
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What ``dialin run`` and ``dialin optimize`` take alike."""
+
+    run_file: Path
+    source_file: Path | None
+    project: str | None
+    stop_grace: float
+    max_restarts: int
+    command: tuple[str, ...]
+
+
 def launcher_for(
     api: OrchestrationApi,
     project: str,
     command: Sequence[str],
     run_config: RunConfig,
-    source_file: Path | None,
+    options: LaunchOptions,
     sink_for: Callable[[Any], LineSink] | None = None,
 ) -> Launcher:
     return Launcher(
@@ -108,5 +131,7 @@ def launcher_for(
         command=command,
         sink_for=sink_for or (lambda _run: _plain_sink),
         run_name=run_config.name,
-        source=source_code(Path.cwd(), source_file),
+        source=source_code(Path.cwd(), options.source_file),
+        stop_grace_s=options.stop_grace,
+        max_restarts=options.max_restarts,
     )

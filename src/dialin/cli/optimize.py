@@ -17,6 +17,7 @@ from dialin.cli.embedded import api_connection
 from dialin.cli.launching import (
     EXIT_INTERRUPTED,
     LAUNCH_SETTINGS,
+    LaunchOptions,
     launch_options,
     launcher_for,
     model_command,
@@ -35,7 +36,10 @@ def _view(experiment_id: str, progress: Progress) -> Table:
     table = Table(title=f"AI experiment {experiment_id}", show_header=False, box=None)
     table.add_row("runs completed", str(progress.completed))
     table.add_row("running", str(progress.running))
+    for run_id, phase in sorted(progress.phases.items(), key=lambda item: int(item[0])):
+        table.add_row(f"  run {run_id}", phase)
     table.add_row("failed", str(progress.failed))
+    table.add_row("canceled", str(progress.canceled))
     best = "—" if progress.best_value is None else f"{progress.best_value:.6g}"
     table.add_row(f"best {progress.metric}", best)
     if progress.best_assignments:
@@ -75,6 +79,7 @@ def optimize(
     source_file: Path | None,
     project: str | None,
     stop_grace: float,
+    max_restarts: int,
     command: tuple[str, ...],
 ) -> int:
     """Create the AI experiment of experiment.yml and run COMMAND (else run.yml's `run`) until
@@ -83,6 +88,7 @@ def optimize(
     With no DIALIN_API_URL (or SIGOPT_API_URL) set, a dialin server runs inside this command
     on ./dialin.db.
     """
+    options = LaunchOptions(run_file, source_file, project, stop_grace, max_restarts, command)
     experiment_config = None if resume_id is not None else load_experiment(experiment_file)
     run_config = load_run(run_file)
     program = model_command(command, run_config)
@@ -112,11 +118,14 @@ def optimize(
             loop = OptimizeLoop(
                 api,
                 experiment_id,
-                launcher_for(api, project_id, program, run_config, source_file, sink_for),
-                interrupt,
+                launcher_for(api, project_id, program, run_config, options, sink_for),
+                interrupt.event,
                 lambda progress: live.update(_view(experiment_id, progress)),
-                stop_grace,
             )
+            for orphan in loop.orphans:
+                live.console.print(
+                    f"Run {orphan['id']} ended: {orphan['dev_metadata']['reason']}", markup=False
+                )
             result = loop.run()
         if not out.is_terminal:
             # Off a terminal Live prints its last view once, without ending the line.
@@ -133,7 +142,8 @@ def optimize(
 
 def _summary(api_url: str, embedded: bool, experiment_id: str, result: Progress) -> None:
     out.print(
-        f"AI experiment {experiment_id}: {result.completed} runs completed, {result.failed} failed",
+        f"AI experiment {experiment_id}: {result.completed} runs completed, {result.failed} failed,"
+        f" {result.canceled} canceled",
         markup=False,
     )
     if result.best_value is not None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +15,7 @@ from dialin.cli.embedded import api_connection
 from dialin.cli.launching import (
     EXIT_INTERRUPTED,
     LAUNCH_SETTINGS,
+    LaunchOptions,
     launch_options,
     launcher_for,
     model_command,
@@ -20,6 +24,7 @@ from dialin.cli.launching import (
 from dialin.orchestrate.api import OrchestrationApi
 from dialin.orchestrate.config import load_run
 from dialin.orchestrate.local import Interrupt
+from dialin.orchestrate.runs import RunEnd
 
 __all__ = ["run"]
 
@@ -33,6 +38,7 @@ def run(
     source_file: Path | None,
     project: str | None,
     stop_grace: float,
+    max_restarts: int,
     command: tuple[str, ...],
 ) -> int:
     """Run COMMAND (else run.yml's `run`) as a training run; exit with its status.
@@ -40,6 +46,7 @@ def run(
     With no DIALIN_API_URL (or SIGOPT_API_URL) set, a dialin server runs inside this command
     on ./dialin.db.
     """
+    options = LaunchOptions(run_file, source_file, project, stop_grace, max_restarts, command)
     run_config = load_run(run_file)
     program = model_command(command, run_config)
     project_id = project_of(project)
@@ -47,20 +54,48 @@ def run(
     with api_connection(os.environ) as connection, interrupt.catching():
         api = OrchestrationApi(connection.api_url, connection.token)
         api.ensure_project(project_id)
-        launcher = launcher_for(api, project_id, program, run_config, source_file)
+        launcher = launcher_for(api, project_id, program, run_config, options)
+
+        def phase(run: Mapping[str, Any], what: str) -> None:
+            out.print(f"Run {run['id']}: {what}", markup=False)
+
+        launcher.on_phase = phase
         created = api.create_project_run(project_id, launcher.create_body())
         out.print(f"Run {created['id']} started in project {project_id}", markup=False)
-        process = launcher.start(created)
-        while process.wait(_POLL_S) is None:
-            if interrupt.is_set():
-                process.stop(interrupt.signal_number, stop_grace)
-        end = launcher.finish(process)
-        out.print(f"Run {created['id']} finished: {end.run['state']}", markup=False)
+        end = _supervised(launcher.supervise, created, interrupt.event)
+        out.print(
+            f"Run {created['id']} finished: {end.run['state']} (trial {end.trial_state})",
+            markup=False,
+        )
         if connection.embedded:
             out.print("Browse it with `dialin server` (same ./dialin.db).", markup=False)
-    if end.canceled:
-        out.print("interrupted: the run is marked failed (canceled)", markup=False)
+    if interrupt.is_set():
+        out.print("interrupted: the run is canceled", markup=False)
         return EXIT_INTERRUPTED
-    if end.status != 0:
-        out.print(f"command exited with non-zero status: {end.status}", markup=False)
-    return end.status
+    status = end.status or 0
+    if end.canceled:
+        out.print("the run was canceled", markup=False)
+        return status or 1
+    if status != 0:
+        out.print(f"command exited with non-zero status: {status}", markup=False)
+    return status
+
+
+def _supervised(supervise: Any, created: Mapping[str, Any], interrupt: threading.Event) -> RunEnd:
+    """Supervise in a thread: the main thread stays free for the Ctrl-C handler."""
+    outcome: list[RunEnd | BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(supervise(created, interrupt))
+        except BaseException as error:  # raised again in the main thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=target, name=f"run-{created['id']}", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(_POLL_S)
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result

@@ -1,4 +1,5 @@
-"""The SigOpt v1 calls the orchestrator makes: projects, AI experiments, their runs."""
+"""The calls the orchestrator makes: SigOpt v1 projects, AI experiments and their runs, and the
+trial API (``/api/v1``) through which it launches a run's code as allocations."""
 
 from __future__ import annotations
 
@@ -79,3 +80,35 @@ class OrchestrationApi:
             if not marker or not page["data"]:
                 return sorted(runs, key=lambda r: int(r["id"]))
             query = {**query, "after": marker}
+
+    # The trial of a run (the same record, dialin's lifecycle view)
+
+    def start_allocation(self, run_id: str, max_restarts: int) -> dict[str, Any]:
+        trial: dict[str, Any] = self.http.post(
+            f"/api/v1/trials/{run_id}/allocations", {"max_restarts": max_restarts}
+        )
+        return trial
+
+    def allocation_exited(
+        self, run_id: str, trial_run_id: int, cause: str, error: str | None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"trial_run_id": trial_run_id, "cause": cause}
+        if error is not None:
+            body["error"] = error
+        exited: dict[str, Any] = self.http.post(f"/api/v1/trials/{run_id}/allocations/exit", body)
+        return exited
+
+    def trial_signals(self, run_id: str) -> dict[str, Any]:
+        """The trial's state; polling it also lets the server kill an overdue early exit."""
+        signals: dict[str, Any] = self.http.get(f"/api/v1/trials/{run_id}/signals")
+        return signals
+
+    def cancel_trial(self, run_id: str) -> dict[str, Any]:
+        trial: dict[str, Any] = self.http.post(f"/api/v1/trials/{run_id}/cancel")
+        return trial
+
+    def add_trial_logs(self, run_id: str, trial_run_id: int, stream: str, lines: list[str]) -> None:
+        self.http.post(
+            f"/api/v1/trials/{run_id}/logs",
+            {"trial_run_id": trial_run_id, "stream": stream, "lines": lines},
+        )

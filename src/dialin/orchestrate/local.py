@@ -1,8 +1,8 @@
 """Model subprocesses on this machine: launched with a run's context, their output streamed
-line by line and kept, stopped with SIGINT/SIGTERM then SIGKILL after a grace period.
+line by line and kept, stopped with SIGTERM then SIGKILL after a grace period.
 
 Each model runs in its own session so a Ctrl-C at the terminal reaches dialin only; dialin then
-forwards one signal to every model it supervises and waits for them (orchestration §4.6).
+stops every model it supervises and waits for them (orchestration §4.6).
 """
 
 from __future__ import annotations
@@ -42,7 +42,12 @@ LineSink = Callable[[str, str], None]
 
 
 def run_environment(
-    base: Mapping[str, str], run: Mapping[str, Any], api_url: str, token: str, project: str
+    base: Mapping[str, str],
+    run: Mapping[str, Any],
+    api_url: str,
+    token: str,
+    project: str,
+    trial_run_id: int,
 ) -> dict[str, str]:
     """The model's environment: ours plus what ``import sigopt`` and ``import dialin`` read."""
     context = {"user_agent_info": ["CLI"], "global_run_context": {"run": dict(run)}}
@@ -55,6 +60,7 @@ def run_environment(
         "DIALIN_API_URL": api_url,
         "DIALIN_API_TOKEN": token,
         "DIALIN_TRIAL_ID": str(run["id"]),
+        "DIALIN_TRIAL_RUN_ID": str(trial_run_id),
     }
 
 
@@ -158,20 +164,17 @@ class ModelProcess:
             return None
         return exit_status(self._process.returncode)
 
-    def logs(self) -> dict[str, dict[str, str]]:
-        """The run's ``logs`` field: each stream's output, truncated as the server keeps it."""
-        return {
-            name: {"content": truncate_log(captured.text())}
-            for name, captured in self._captured.items()
-        }
+    def output(self, stream: str) -> str:
+        return self._captured[stream].text()
 
-    def stop(self, signal_number: int, grace_s: float) -> None:
-        """Send ``signal_number`` to the model's process group; SIGKILL after ``grace_s``."""
+    def terminate(self) -> None:
+        """The graceful stop: SIGTERM to the model's process group."""
         self.stopped = True
-        self._signal(signal_number)
-        if self.wait(grace_s) is None:
-            self._signal(signal.SIGKILL)
-            self.wait()
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.stopped = True
+        self._signal(signal.SIGKILL)
 
     def _signal(self, signal_number: int) -> None:
         # The model may exit between the check and the signal: nothing left to stop then.

@@ -1,6 +1,10 @@
 """The local optimization loop: up to ``parallel_bandwidth`` model runs at once until the AI
 experiment's budget is spent. The server counts the budget (active and finished runs), so
-several loops may share one experiment and an interrupted loop resumes where it stopped."""
+several loops may share one experiment and an interrupted loop resumes where it stopped.
+
+Each run is supervised by a thread of its own (``Launcher.supervise``); the loop only starts
+runs while slots and budget allow and collects their ends.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dialin.errors import Forbidden
+from dialin.errors import DialinError, Forbidden
 from dialin.orchestrate.api import OrchestrationApi
-from dialin.orchestrate.local import Interrupt, ModelProcess
+from dialin.orchestrate.orphans import end_orphaned_runs
 from dialin.orchestrate.runs import Launcher, RunEnd
 
 __all__ = ["OptimizeLoop", "Progress", "objective_of"]
 
 _POLL_S = 0.2
+_CANCELED_REASONS = ("canceled", "orphaned")
 
 
 def objective_of(experiment: Mapping[str, Any]) -> tuple[str, bool]:
@@ -29,19 +34,33 @@ def objective_of(experiment: Mapping[str, Any]) -> tuple[str, bool]:
 
 @dataclass(frozen=True)
 class Progress:
-    """What the live view shows: run counts and the best run so far."""
+    """What the live view shows: run counts, what each running run does, the best run."""
 
     metric: str
     maximize: bool
     completed: int = 0
     failed: int = 0
-    running: int = 0
+    canceled: int = 0
+    phases: Mapping[str, str] = field(default_factory=dict)
     best_value: float | None = None
     best_assignments: Mapping[str, Any] = field(default_factory=dict)
     best_run: str | None = None
 
+    @property
+    def running(self) -> int:
+        return len(self.phases)
+
+    def with_phase(self, run_id: str, phase: str | None) -> Progress:
+        phases = {k: v for k, v in self.phases.items() if k != run_id}
+        if phase is not None:
+            phases[run_id] = phase
+        return replace(self, phases=phases)
+
     def with_finished(self, run: Mapping[str, Any]) -> Progress:
         if run.get("state") == "failed":
+            reason = str((run.get("dev_metadata") or {}).get("reason") or "")
+            if reason.startswith(_CANCELED_REASONS):
+                return replace(self, canceled=self.canceled + 1)
             return replace(self, failed=self.failed + 1)
         counted = replace(self, completed=self.completed + 1)
         value = (run.get("values") or {}).get(self.metric, {}).get("value")
@@ -60,6 +79,12 @@ class Progress:
         )
 
 
+@dataclass(frozen=True)
+class _Failure:
+    run_id: str
+    error: BaseException
+
+
 class OptimizeLoop:
     """Runs an existing AI experiment's remaining budget with ``launcher``'s command."""
 
@@ -68,27 +93,33 @@ class OptimizeLoop:
         api: OrchestrationApi,
         experiment_id: str,
         launcher: Launcher,
-        interrupt: Interrupt,
+        interrupt: threading.Event,
         on_progress: Callable[[Progress], None],
-        stop_grace_s: float,
     ) -> None:
         self.api = api
         self.experiment_id = experiment_id
         self.launcher = launcher
         self.interrupt = interrupt
         self.on_progress = on_progress
-        self.stop_grace_s = stop_grace_s
+        self._lock = threading.Lock()
         experiment = api.experiment(experiment_id)
         self.bandwidth = int(experiment.get("parallel_bandwidth") or 1)
         metric, maximize = objective_of(experiment)
+        # Runs a dead launcher left active end now, so they count below as they ended.
+        self.orphans = end_orphaned_runs(api, experiment_id, launcher.stop_grace_s)
         progress = Progress(metric, maximize)
-        # Runs of an earlier, interrupted loop count as they ended.
         for run in api.experiment_runs(experiment_id):
             if run.get("state") != "active":
                 progress = progress.with_finished(run)
         self.progress = progress
-        self._running: dict[str, ModelProcess] = {}
-        self._done: queue.Queue[ModelProcess] = queue.Queue()
+        self._threads: dict[str, threading.Thread] = {}
+        self._done: queue.Queue[RunEnd | _Failure] = queue.Queue()
+        launcher.on_phase = self._phase
+
+    def _phase(self, run: Mapping[str, Any], phase: str) -> None:
+        with self._lock:
+            self.progress = self.progress.with_phase(str(run["id"]), phase)
+            self.on_progress(self.progress)
 
     def _remaining_budget(self) -> int | None:
         remaining = self.api.experiment(self.experiment_id)["progress"]["remaining_budget"]
@@ -97,7 +128,7 @@ class OptimizeLoop:
     def _fill_slots(self) -> bool:
         """Start runs while slots and budget allow; False once no budget is left."""
         remaining = self._remaining_budget()
-        while len(self._running) < self.bandwidth and (remaining is None or remaining > 0):
+        while len(self._threads) < self.bandwidth and (remaining is None or remaining > 0):
             if self.interrupt.is_set():
                 return True
             try:
@@ -107,61 +138,60 @@ class OptimizeLoop:
             except Forbidden:
                 # Another worker took the last of the budget between our read and this create.
                 return False
-            self._running[str(run["id"])] = self.launcher.start(run, self._done)
+            run_id = str(run["id"])
+            thread = threading.Thread(
+                target=self._supervise, args=(run,), name=f"run-{run_id}", daemon=True
+            )
+            self._threads[run_id] = thread
+            thread.start()
             if remaining is not None:
                 remaining -= 1
-            self._report()
         return remaining is None or remaining > 0
 
-    def _report(self) -> None:
-        self.progress = replace(self.progress, running=len(self._running))
-        self.on_progress(self.progress)
+    def _supervise(self, run: Mapping[str, Any]) -> None:
+        try:
+            self._done.put(self.launcher.supervise(run, self.interrupt))
+        except BaseException as error:  # handed to the loop's thread, which raises it
+            self._done.put(_Failure(str(run["id"]), error))
 
-    def _finished(self, process: ModelProcess) -> RunEnd:
-        end = self.launcher.finish(process)
-        self._running.pop(str(end.run["id"]), None)
-        self.progress = self.progress.with_finished(end.run)
-        self._report()
-        return end
-
-    def _stop_all(self) -> None:
-        stoppers = [
-            threading.Thread(
-                target=process.stop, args=(self.interrupt.signal_number, self.stop_grace_s)
-            )
-            for process in self._running.values()
-        ]
-        for stopper in stoppers:
-            stopper.start()
-        for stopper in stoppers:
-            stopper.join()
-        for process in list(self._running.values()):
-            self._finished(process)
+    def _collect(self, item: RunEnd | _Failure) -> None:
+        run_id = item.run_id if isinstance(item, _Failure) else str(item.run["id"])
+        self._threads.pop(run_id, None)
+        with self._lock:
+            self.progress = self.progress.with_phase(run_id, None)
+            if isinstance(item, RunEnd):
+                self.progress = self.progress.with_finished(item.run)
+            self.on_progress(self.progress)
+        if isinstance(item, _Failure):
+            raise item.error
 
     def run(self) -> Progress:
         """Until the budget is spent (or forever without one); returns early when interrupted,
-        after the running models were stopped and their runs ended failed ("canceled")."""
+        after the running models were stopped and their trials ended CANCELED."""
         budget_left = True
-        self._report()
+        self.on_progress(self.progress)
         try:
             while True:
                 if budget_left and not self.interrupt.is_set():
                     budget_left = self._fill_slots()
-                if self.interrupt.is_set():
-                    self._stop_all()
-                    return self.progress
-                if not self._running:
+                if not self._threads:
                     return self.progress
                 try:
-                    finished = self._done.get(timeout=_POLL_S)
+                    item = self._done.get(timeout=_POLL_S)
                 except queue.Empty:
                     continue
-                self._finished(finished)
+                self._collect(item)
         except BaseException:
             # Never leave models behind us, whatever went wrong in the loop.
-            self._stop_all_quietly()
+            self.interrupt.set()
+            self._drain()
             raise
 
-    def _stop_all_quietly(self) -> None:
-        for process in self._running.values():
-            process.stop(self.interrupt.signal_number, self.stop_grace_s)
+    def _drain(self) -> None:
+        while self._threads:
+            try:
+                self._collect(self._done.get(timeout=self.launcher.stop_grace_s + 30))
+            except queue.Empty:
+                return
+            except (DialinError, OSError):
+                continue

@@ -1,0 +1,251 @@
+"""The local launcher as a trial launcher (spec trials §1, §5): sub-states as the model starts,
+restarts resuming from the latest checkpoint, pause and kill from another terminal, the
+early-exit deadline. Real ``dialin run`` processes, real models, a real server."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from support.dialin import RunningServer
+from support.local_runs import clean_environment, dialin, start_dialin, wait_for, wait_for_line
+
+# Resumes from its latest checkpoint, logs a loss per step, checkpoints every 5 steps, crashes
+# once at CRASH_AT on a fresh start, stops when asked.
+TRAINING = """\
+import json, os, sys, tempfile, time
+from pathlib import Path
+
+import dialin
+
+restored = dialin.load_latest_checkpoint()
+start = json.loads((Path(restored) / "state.json").read_text())["step"] if restored else 0
+print("resumed from step", start, flush=True)
+for step in range(start + 1, 21):
+    time.sleep(float(os.environ.get("STEP_S", "0.05")))
+    dialin.log_metric("loss", 1 / step, step=step)
+    if step % 5 == 0:
+        with tempfile.TemporaryDirectory() as directory:
+            Path(directory, "state.json").write_text(json.dumps({"step": step}))
+            dialin.log_checkpoint(directory, {"steps_completed": step})
+    if start == 0 and step == int(os.environ.get("CRASH_AT", "0")):
+        print("crashing", file=sys.stderr, flush=True)
+        sys.exit(5)
+    if dialin.should_stop():
+        print("stopping at step", step, flush=True)
+        sys.exit(0)
+print("finished", flush=True)
+"""
+
+STUBBORN = """\
+import signal, sys, time
+import dialin
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if len(sys.argv) > 1:
+    dialin.report_early_exit("INVALID_HP")
+print("up", flush=True)
+time.sleep(120)
+"""
+
+on_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def env(dialin_server: RunningServer) -> dict[str, str]:
+    return {
+        **clean_environment(),
+        "DIALIN_API_URL": dialin_server.api_url,
+        "DIALIN_API_TOKEN": dialin_server.token_a,
+    }
+
+
+@pytest.fixture
+def api(dialin_server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=dialin_server.api_url, auth=(dialin_server.token_a, ""), timeout=30.0
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text(TRAINING)
+    (tmp_path / "stubborn.py").write_text(STUBBORN)
+    return tmp_path
+
+
+def trial(api: httpx.Client, run_id: str) -> dict[str, Any]:
+    reply = api.get(f"/api/v1/trials/{run_id}")
+    assert reply.status_code == 200, reply.text
+    detail: dict[str, Any] = reply.json()
+    return detail
+
+
+def run_id_in(output: str) -> str:
+    match = re.search(r"Run (\d+) started", output)
+    assert match, output
+    return match.group(1)
+
+
+def launcher_log(api: httpx.Client, run_id: str) -> list[tuple[int, str]]:
+    lines = api.get(f"/api/v1/trials/{run_id}/logs").json()["data"]
+    return [
+        (line["trial_run_id"], line["content"]) for line in lines if line["stream"] == "launcher"
+    ]
+
+
+@on_sqlite
+def test_a_crashed_model_restarts_from_its_latest_checkpoint(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    done = dialin(
+        ["run", "-p", "restarts", "--max-restarts", "2", "python", "train.py"],
+        workdir,
+        {**env, "CRASH_AT": "12"},
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout
+    # The sub-states, in the order the launcher went through them, twice.
+    phases = re.findall(r"Run \d+: (QUEUED|STARTING|RUNNING|RESTARTING[^\n]*)", output)
+    assert phases == [
+        "QUEUED",
+        "STARTING",
+        "RUNNING",
+        "RESTARTING after exit status 5 (restart 1)",
+        "STARTING",
+        "RUNNING",
+    ]
+    assert "resumed from step 0" in output and "resumed from step 10" in output
+    assert "finished" in output
+    run_id = run_id_in(output)
+    detail = trial(api, run_id)
+    assert (detail["state"], detail["restarts"], detail["trial_run_id"]) == ("COMPLETED", 1, 2)
+    assert detail["max_restarts"] == 2
+    assert detail["latest_checkpoint"]["steps_completed"] == 20
+    # Steps 11 and 12 of the crashed run were redone: each step counts once.
+    assert detail["summary_metrics"]["validation_metrics"]["loss"]["count"] == 20
+    assert launcher_log(api, run_id) == [
+        (1, "STARTING"),
+        (1, "RUNNING"),
+        (2, "RESTARTING after exit status 5 (restart 1)"),
+        (2, "STARTING"),
+        (2, "RUNNING"),
+    ]
+    run = api.get(f"/v1/training_runs/{run_id}").json()
+    assert run["state"] == "completed"
+    assert "crashing" in run["logs"]["stderr"]["content"]
+
+
+@on_sqlite
+def test_a_model_crashing_past_max_restarts_fails_its_run(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    (workdir / "crash.py").write_text("import sys\nprint('attempt')\nsys.exit(4)\n")
+
+    done = dialin(
+        ["run", "-p", "restarts", "--max-restarts", "1", "python", "crash.py"], workdir, env
+    )
+
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stdout.count("attempt") == 2
+    detail = trial(api, run_id_in(done.stdout))
+    assert (detail["state"], detail["restarts"], detail["trial_run_id"]) == ("ERROR", 1, 2)
+
+
+@on_sqlite
+def test_pause_and_activate_from_another_terminal(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    running = start_dialin(
+        ["run", "-p", "steered", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"}
+    )
+    seen: list[str] = []
+    try:
+        assert running.stdout is not None
+        run_id = wait_for_line(running.stdout, r"Run (\d+) started", seen).group(1)
+        wait_for(
+            lambda: api.get(f"/api/v1/trials/{run_id}/checkpoints/latest").status_code == 200,
+            "a first checkpoint",
+        )
+        assert trial(api, run_id)["state"] == "RUNNING"
+        paused = dialin(["trial", "pause", run_id], workdir, env)
+        assert paused.returncode == 0, paused.stderr
+        # The model sees the stop flag, checkpoints no more and exits 0; the run stays active.
+        wait_for_line(running.stdout, r"PAUSED: waiting", seen)
+        assert any(line.startswith("stopping at step") for line in seen)
+        assert trial(api, run_id)["state"] == "PAUSED"
+        assert api.get(f"/v1/training_runs/{run_id}").json()["state"] == "active"
+
+        activated = dialin(["trial", "activate", run_id], workdir, env)
+        assert activated.returncode == 0, activated.stderr
+        rest, _ = running.communicate(timeout=120)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    output = "".join(seen) + rest
+    assert running.returncode == 0, output
+    resumed = re.findall(r"resumed from step (\d+)", output)
+    assert resumed[0] == "0" and int(resumed[1]) >= 5
+    assert output.count("finished") >= 1
+    detail = trial(api, run_id)
+    # A pause is no failure: no restart counted, a new allocation.
+    assert (detail["state"], detail["restarts"], detail["trial_run_id"]) == ("COMPLETED", 0, 2)
+
+
+@on_sqlite
+def test_kill_from_another_terminal_ends_the_model_at_once(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    running = start_dialin(
+        ["run", "-p", "steered", "--stop-grace", "60", "python", "stubborn.py"], workdir, env
+    )
+    seen: list[str] = []
+    try:
+        assert running.stdout is not None
+        run_id = wait_for_line(running.stdout, r"Run (\d+) started", seen).group(1)
+        wait_for_line(running.stdout, r"^up$", seen)
+        killed_at = time.monotonic()
+        killed = dialin(["trial", "kill", run_id], workdir, env)
+        assert killed.returncode == 0, killed.stderr
+        rest, _ = running.communicate(timeout=60)
+        took = time.monotonic() - killed_at
+    finally:
+        if running.poll() is None:
+            running.kill()
+    # SIGKILL without the 60 s grace a stop would get.
+    assert took < 20, took
+    assert running.returncode == 137, "".join(seen) + rest
+    assert "the run was canceled" in rest
+    assert trial(api, run_id)["state"] == "CANCELED"
+    run = api.get(f"/v1/training_runs/{run_id}").json()
+    assert run["state"] == "failed" and run["dev_metadata"]["reason"] == "canceled"
+
+
+@on_sqlite
+def test_a_model_still_running_past_its_early_exit_deadline_is_killed(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    started = time.monotonic()
+    done = dialin(
+        ["run", "-p", "early", "--stop-grace", "60", "python", "stubborn.py", "invalid"],
+        workdir,
+        env,
+    )
+    took = time.monotonic() - started
+
+    assert done.returncode == 137, done.stdout + done.stderr
+    # The deadline is 10 s after the report; the launcher polls every second.
+    assert 10 <= took < 50, took
+    detail = trial(api, run_id_in(done.stdout))
+    assert detail["early_exit"] == "INVALID_HP"
+    assert detail["state"] == "CANCELED"
+    reasons = [change["reason"] for change in detail["history"]]
+    assert "early exit: runner did not exit in time" in reasons
