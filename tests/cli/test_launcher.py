@@ -15,6 +15,7 @@ import pytest
 
 from support.dialin import RunningServer
 from support.local_runs import clean_environment, dialin, start_dialin, wait_for, wait_for_line
+from support.sigopt_client import connect
 
 # Resumes from its latest checkpoint, logs a loss per step, checkpoints every 5 steps, crashes
 # once at CRASH_AT on a fresh start, stops when asked.
@@ -249,3 +250,31 @@ def test_a_model_still_running_past_its_early_exit_deadline_is_killed(
     assert detail["state"] == "CANCELED"
     reasons = [change["reason"] for change in detail["history"]]
     assert "early exit: runner did not exit in time" in reasons
+
+
+@on_sqlite
+def test_sigterm_stops_the_model_gracefully_and_cancels_its_run(
+    workdir: Path, env: dict[str, str], api: httpx.Client, dialin_server: RunningServer
+) -> None:
+    running = start_dialin(
+        ["run", "-p", "terminated", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"}
+    )
+    seen: list[str] = []
+    try:
+        assert running.stdout is not None
+        run_id = wait_for_line(running.stdout, r"Run (\d+) started", seen).group(1)
+        wait_for_line(running.stdout, r"resumed from step 0", seen)
+        wait_for(lambda: trial(api, run_id)["total_batches_processed"] >= 2, "two steps")
+        running.terminate()
+        rest, _ = running.communicate(timeout=60)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    output = "".join(seen) + rest
+    assert running.returncode == 130, output
+    # The model saw the stop and ended its loop itself.
+    assert re.search(r"stopping at step \d+", output)
+    assert trial(api, run_id)["state"] == "CANCELED"
+    run = connect(dialin_server.api_url, dialin_server.token_a).training_runs(run_id).fetch()
+    assert run.state == "failed"
+    assert run.dev_metadata["reason"] == "canceled" and run.dev_metadata["exit_status"] == 0
