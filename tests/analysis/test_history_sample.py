@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from dialin.analysis.history import Reporter, fields_of, most_recent, plan_sample
+from dialin.analysis.history import Reporter, fields_of, most_recent, outline_of, plan_sample
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric, MetricValue
 from dialin.domain.observations import Observation
@@ -39,7 +39,7 @@ def history(count: int, *, failed_every: int = 0, seed: int = 3) -> list[Observa
 
 def test_small_histories_are_sent_whole() -> None:
     observations = history(50)
-    sample = plan_sample(DEFINITION, observations, max_points=100)
+    sample = plan_sample(DEFINITION, outline_of(DEFINITION, observations), max_points=100)
     assert sample.numbers == tuple(range(1, 51))
     assert sample.ids == tuple(o.id for o in observations)
     assert not sample.sampled
@@ -47,7 +47,7 @@ def test_small_histories_are_sent_whole() -> None:
 
 def test_large_histories_are_capped_and_keep_every_improvement_and_failure() -> None:
     observations = history(20_000, failed_every=97)
-    sample = plan_sample(DEFINITION, observations, max_points=2000)
+    sample = plan_sample(DEFINITION, outline_of(DEFINITION, observations), max_points=2000)
 
     assert sample.sampled
     assert len(sample.numbers) <= 2000
@@ -62,19 +62,19 @@ def test_large_histories_are_capped_and_keep_every_improvement_and_failure() -> 
 
 def test_failures_beyond_a_quarter_of_the_sample_are_spread_not_all_kept() -> None:
     observations = history(10_000, failed_every=2)
-    sample = plan_sample(DEFINITION, observations, max_points=400)
+    sample = plan_sample(DEFINITION, outline_of(DEFINITION, observations), max_points=400)
     assert len(sample.numbers) <= 400
     assert sum(observations[n - 1].failed for n in sample.numbers) >= 100
 
 
 def test_best_so_far_is_over_every_observation_and_the_sample_is_deterministic() -> None:
     observations = history(5000, failed_every=11)
-    sample = plan_sample(DEFINITION, observations, max_points=100)
+    sample = plan_sample(DEFINITION, outline_of(DEFINITION, observations), max_points=100)
     best = min(o.values[0].value for o in observations if not o.failed)
     steps = sample.best_so_far["loss"]
     assert steps[-1][1] == best
     assert [v for _, v in steps] == sorted((v for _, v in steps), reverse=True)
-    assert plan_sample(DEFINITION, observations, max_points=100) == sample
+    assert plan_sample(DEFINITION, outline_of(DEFINITION, observations), max_points=100) == sample
 
 
 def test_fields_name_every_parameter_metric_and_metadata_key_with_its_type() -> None:

@@ -15,17 +15,21 @@ from typing import Literal
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric
 from dialin.domain.observations import Observation
+from dialin.domain.scoring import score
 
 __all__ = [
     "REPORTER_KEYS",
     "Field",
     "HistorySample",
     "MetadataSummary",
+    "Outline",
     "Reporter",
     "SamplePlan",
     "fields_of",
     "metric_label",
+    "metrics_to_read",
     "most_recent",
+    "outline_of",
     "plan_sample",
 ]
 
@@ -45,6 +49,47 @@ class Field:
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Every live observation, oldest first, as columns: all the sample plan reads. Storage
+    can fill it without decoding whole observations."""
+
+    ids: Sequence[int]
+    failed: Sequence[bool]
+    # each observation's score (``dialin.domain.scoring``): the single optimized metric's
+    # signed value when the observation can be best, else None
+    scores: Sequence[float | None]
+    # the task's cost (multitask experiments), else None
+    costs: Sequence[float | None]
+    # metric name -> each observation's value of it, None when not reported; only the
+    # metrics of ``metrics_to_read``
+    values: Mapping[str | None, Sequence[float | None]]
+
+
+def metrics_to_read(definition: ExperimentDefinition) -> list[str | None]:
+    """The metrics whose values the best-so-far needs beyond the scores. With one metric, its
+    score already is its value where it may improve: failed observations, cheaper tasks and
+    ones over the threshold have none, just as ``_improvements`` skips them."""
+    if len(definition.metrics) == 1 and len(definition.optimized_metrics) == 1:
+        return []
+    return [m.name for m in definition.metrics]
+
+
+def outline_of(definition: ExperimentDefinition, observations: Sequence[Observation]) -> Outline:
+    """What storage would read: for tests and small histories already in memory."""
+    values: dict[str | None, list[float | None]] = {}
+    for name in metrics_to_read(definition):
+        measured = (o.value_of(name) for o in observations)
+        values[name] = [None if v is None else v.value for v in measured]
+    return Outline(
+        ids=[o.id for o in observations],
+        failed=[o.failed for o in observations],
+        scores=[score(definition, o) for o in observations],
+        costs=[None if o.task is None else o.task.cost for o in observations],
+        values=values,
+    )
 
 
 @dataclass(frozen=True)
@@ -107,19 +152,25 @@ def fields_of(
     return tuple(fields)
 
 
-def _improvements(metric: Metric, history: Sequence[Observation]) -> list[tuple[int, float]]:
+def _improvements(metric: Metric, outline: Outline) -> list[tuple[int, float]]:
     best: float | None = None
     found: list[tuple[int, float]] = []
-    for number, observation in enumerate(history, start=1):
+    sign = metric.sign
+    values = outline.values.get(metric.name)
+    if values is None:
+        # the single optimized metric: unsign its scores
+        values = [None if s is None else s * sign for s in outline.scores]
+    for number, (value, failed, cost) in enumerate(
+        zip(values, outline.failed, outline.costs, strict=True), start=1
+    ):
         # Cheaper tasks of a multitask experiment do not measure the real objective.
-        if observation.failed or (observation.task is not None and observation.task.cost < 1):
+        if value is None or failed or (cost is not None and cost < 1):
             continue
-        measured = observation.value_of(metric.name)
-        if measured is None or not metric.satisfies_threshold(measured.value):
+        if best is not None and value * sign <= best * sign:
             continue
-        if best is None or measured.value * metric.sign > best * metric.sign:
-            best = measured.value
-            found.append((number, measured.value))
+        if metric.satisfies_threshold(value):
+            best = value
+            found.append((number, value))
     return found
 
 
@@ -135,15 +186,13 @@ def _spread(indices: Sequence[int], count: int) -> list[int]:
     return [indices[round(i * step)] for i in range(count)]
 
 
-def plan_sample(
-    definition: ExperimentDefinition, outline: Sequence[Observation], max_points: int
-) -> SamplePlan:
-    """``outline``: live observations, oldest first; values and failure suffice. ``max_points``
-    ≥ 4."""
+def plan_sample(definition: ExperimentDefinition, outline: Outline, max_points: int) -> SamplePlan:
+    """``max_points`` ≥ 4."""
     best_so_far = {metric_label(m): _improvements(m, outline) for m in definition.metrics}
-    failed = [i for i, o in enumerate(outline) if o.failed]
-    if len(outline) <= max_points:
-        chosen = list(range(len(outline)))
+    failed = [i for i, f in enumerate(outline.failed) if f]
+    total = len(outline.ids)
+    if total <= max_points:
+        chosen = list(range(total))
     else:
         # A quarter each for failures and improvements at most, so the sample stays a sample.
         cap = max_points // 4
@@ -154,15 +203,15 @@ def plan_sample(
             keep.update(_spread(numbers, per_metric))
             if numbers:
                 keep.add(numbers[-1])
-        keep.update((0, len(outline) - 1))
-        rest = [i for i in range(len(outline)) if i not in keep]
+        keep.update((0, total - 1))
+        rest = [i for i in range(total) if i not in keep]
         keep.update(_spread(rest, max_points - len(keep)))
         chosen = sorted(keep)
     return SamplePlan(
-        total=len(outline),
+        total=total,
         failed_total=len(failed),
         numbers=tuple(i + 1 for i in chosen),
-        ids=tuple(outline[i].id for i in chosen),
+        ids=tuple(outline.ids[i] for i in chosen),
         best_so_far={name: tuple(steps) for name, steps in best_so_far.items()},
     )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialin.analysis.history import (
-    REPORTER_KEYS,
     HistorySample,
     Reporter,
     fields_of,
+    metrics_to_read,
     most_recent,
     plan_sample,
 )
@@ -55,11 +55,13 @@ class AnalysisService:
             cached = self._recent.get((experiment.id, max_points))
             if cached is not None and cached[0] == version and cached[1] > now:
                 return cached[2]
-            plan = plan_sample(
-                experiment.definition, store.history.outline(experiment.id), max_points
+            definition = experiment.definition
+            outline = store.history.outline(
+                experiment.id, metrics_to_read(definition), costs=definition.is_multitask
             )
+            plan = plan_sample(definition, outline, max_points)
             chosen = store.history.by_ids(experiment.id, plan.ids)
-            summary = store.history.metadata_summary(experiment.id, REPORTER_KEYS)
+            summary = store.history.metadata_summary(experiment.id)
         view = HistoryView(
             experiment,
             HistorySample(plan, fields_of(experiment.definition, summary.types), tuple(chosen)),

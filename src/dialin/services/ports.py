@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
 
-from dialin.analysis.history import MetadataSummary
+from dialin.analysis.history import MetadataSummary, Outline
 from dialin.domain.accounts import ApiToken, Client, Project
 from dialin.domain.checkpoints import Checkpoint
 from dialin.domain.drafts import ExperimentDraft, ProjectDraft
@@ -19,6 +19,7 @@ from dialin.domain.parameters import Assignments
 from dialin.domain.progress import ObservationProgress
 from dialin.domain.sessions import WebSession
 from dialin.domain.suggestions import QueuedSuggestion, Suggestion
+from dialin.domain.trial_curves import TrialStates
 from dialin.domain.trial_history import LogLine, StateChange
 from dialin.domain.trials import Trial, TrialState
 from dialin.services.run_ports import FileStore, RunStore, SecretStore
@@ -134,11 +135,11 @@ class ObservationStore(Protocol):
 
 
 class HistoryStore(Protocol):
-    def outline(self, experiment_id: int) -> list[Observation]: ...
+    def outline(
+        self, experiment_id: int, metrics: Sequence[str | None], *, costs: bool = False
+    ) -> Outline: ...
     def by_ids(self, experiment_id: int, ids: Sequence[int]) -> list[Observation]: ...
-    def metadata_summary(
-        self, experiment_id: int, reporter_keys: Sequence[str]
-    ) -> MetadataSummary: ...
+    def metadata_summary(self, experiment_id: int) -> MetadataSummary: ...
 
 
 class WebSessionStore(Protocol):
@@ -205,6 +206,10 @@ class TrialStore(Protocol):
     def logs(self, trial_id: int, *, after: int, limit: int) -> list[LogLine]: ...
 
 
+class TrialTallyStore(Protocol):
+    def state_tally(self, experiment_id: int) -> TrialStates: ...
+
+
 class Store(Protocol):
     @property
     def clients(self) -> ClientStore: ...
@@ -220,6 +225,8 @@ class Store(Protocol):
     def observations(self) -> ObservationStore: ...
     @property
     def trials(self) -> TrialStore: ...
+    @property
+    def trial_tallies(self) -> TrialTallyStore: ...
     @property
     def runs(self) -> RunStore: ...
     @property

@@ -32,10 +32,12 @@ __all__ = [
     "ClientRow",
     "ExperimentRow",
     "FileRow",
+    "MetadataKeyTallyRow",
     "MetricReportRow",
     "ObservationRow",
     "ProjectRow",
     "QueuedSuggestionRow",
+    "ReporterTallyRow",
     "RunBudgetLeaseRow",
     "ServerSecretRow",
     "SuggestionRow",
@@ -162,6 +164,8 @@ class ObservationRow(Base):
         Index("ix_observations_experiment", "experiment_id", "deleted", "id"),
         # The best observation of progress: found by index, not by sorting the whole history.
         Index("ix_observations_experiment_score", "experiment_id", "deleted", "score"),
+        # The Analysis tab's pass over every observation, read from the index alone.
+        Index("ix_observations_outline", "experiment_id", "deleted", "id", "failed", "score"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -388,3 +392,32 @@ class WebSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created: Mapped[int] = mapped_column(BigInteger)
     expires: Mapped[int] = mapped_column(BigInteger)
+
+
+class MetadataKeyTallyRow(Base):
+    """How many live observations of an experiment carry each metadata key, by JSON type. Kept
+    in the transaction that writes the observation, so the dashboard reads an experiment's
+    metadata fields without decoding every observation's metadata."""
+
+    __tablename__ = "metadata_key_tallies"
+
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    strings: Mapped[int] = mapped_column(BigInteger)
+    # numbers and booleans
+    others: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReporterTallyRow(Base):
+    """Each machine (a value of a metadata key naming one, e.g. ``hostname``) that reported to
+    an experiment: its live observations, failed ones, and the latest one's time. Kept at write
+    time like ``MetadataKeyTallyRow``."""
+
+    __tablename__ = "reporter_tallies"
+
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    observations: Mapped[int] = mapped_column(BigInteger)
+    failed: Mapped[int] = mapped_column(BigInteger)
+    last_reported: Mapped[int] = mapped_column(BigInteger)

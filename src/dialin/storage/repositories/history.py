@@ -1,81 +1,84 @@
-"""An experiment's history read for plotting: lean rows for all observations, full rows only
-for a chosen few, and the metadata keys and machines summed up by the database itself.
+"""An experiment's history read for plotting: a few columns of every observation, full rows
+only for a chosen few, and the metadata keys and machines from the write-time tallies.
 
-Decoding every observation's metadata costs seconds at 100,000 observations; the JSON
-functions of SQLite and PostgreSQL walk it in C instead.
+Decoding 100,000 observations costs seconds; the JSON functions of SQLite and PostgreSQL pick
+the few values needed in C instead, and the tallies make metadata a lookup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from dialin.analysis.history import MetadataSummary, Reporter
+from dialin.analysis.history import MetadataSummary, Outline
 from dialin.domain.observations import Observation
-from dialin.storage.codec import values_from_json
-from dialin.storage.repositories.observations import observation_from_row, task_from_json
+from dialin.storage.repositories.observations import observation_from_row
+from dialin.storage.repositories.tallies import SqlTallies
 from dialin.storage.tables import ObservationRow
 
 __all__ = ["SqlHistoryStore"]
 
-# One pass over every metadata entry: each key's JSON type, and for the keys naming machines,
-# each value with when it last reported and how often.
-_SUMMARY = {
-    "sqlite": """
-        SELECT j.key, j.type,
-               CASE WHEN j.key IN :reporter_keys THEN CAST(j.value AS TEXT) END AS machine,
-               MAX(o.created), COUNT(*), SUM(CASE WHEN o.failed THEN 1 ELSE 0 END)
-        FROM observations AS o,
-             json_each(CASE WHEN json_type(o.metadata) = 'object' THEN o.metadata ELSE '{}' END)
-               AS j
-        WHERE o.experiment_id = :experiment_id AND NOT o.deleted
-        GROUP BY 1, 2, 3
-    """,
-    "postgresql": """
-        SELECT j.key, json_typeof(j.value),
-               CASE WHEN j.key IN :reporter_keys THEN j.value #>> '{}' END AS machine,
-               MAX(o.created), COUNT(*), SUM(CASE WHEN o.failed THEN 1 ELSE 0 END)
-        FROM observations AS o,
-             json_each(CASE WHEN json_typeof(o.metadata) = 'object' THEN o.metadata
-                       ELSE '{}'::json END) AS j
-        WHERE o.experiment_id = :experiment_id AND NOT o.deleted
-        GROUP BY 1, 2, 3
-    """,
+# Per dialect: one metric's value out of an observation's values, [[name, value, stddev], ...],
+# and the task's cost out of [name, cost]; the JSON functions run in C, per row.
+_METRIC_VALUE = {
+    "sqlite": """CASE WHEN json_extract(o."values", '$[{at}][0]') IS :{name}
+                 THEN json_extract(o."values", '$[{at}][1]')
+                 ELSE (SELECT json_extract(e.value, '$[1]') FROM json_each(o."values") AS e
+                       WHERE json_extract(e.value, '$[0]') IS :{name}) END""",
+    "postgresql": """CAST(CASE WHEN (o."values" -> {at} ->> 0) IS NOT DISTINCT FROM
+                               CAST(:{name} AS TEXT)
+                          THEN o."values" -> {at} ->> 1
+                          ELSE (SELECT e ->> 1 FROM json_array_elements(o."values") AS e
+                                WHERE (e ->> 0) IS NOT DISTINCT FROM CAST(:{name} AS TEXT))
+                     END AS DOUBLE PRECISION)""",
 }
-_STRING_TYPES = frozenset({"text", "string"})
+_TASK_COST = {
+    "sqlite": "json_extract(o.task, '$[1]')",
+    "postgresql": "CAST(o.task ->> 1 AS DOUBLE PRECISION)",
+}
 
 
 class SqlHistoryStore:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def outline(self, experiment_id: int) -> list[Observation]:
-        """Every live observation, oldest first, without assignments or metadata."""
-        rows = self._s.execute(
-            select(
-                ObservationRow.id,
-                ObservationRow.created,
-                ObservationRow.failed,
-                ObservationRow.values,
-                ObservationRow.task,
-            )
-            .where(ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(False))
-            .order_by(ObservationRow.id)
-        )
-        return [
-            Observation(
-                id=oid,
-                experiment_id=experiment_id,
-                assignments={},
-                created=created,
-                values=values_from_json(values),
-                failed=failed,
-                task=task_from_json(task),
-            )
-            for oid, created, failed, values, task in rows
+    def outline(
+        self, experiment_id: int, metrics: Sequence[str | None], *, costs: bool = False
+    ) -> Outline:
+        """Every live observation's id, failure and score; the values of ``metrics`` and the
+        task costs only when asked, since those are read out of each row's JSON."""
+        dialect = self._s.get_bind().dialect.name
+        names = {f"metric_{i}": name for i, name in enumerate(metrics)}
+        # Values are stored sorted by metric name: look there first, search only if absent.
+        ordered = sorted(metrics, key=lambda m: m or "")
+        columns = ["o.id", "o.failed", "o.score"]
+        if costs:
+            columns.append(_TASK_COST[dialect])
+        columns += [
+            _METRIC_VALUE[dialect].format(name=n, at=ordered.index(names[n])) for n in names
         ]
+        statement = text(
+            f"SELECT {', '.join(columns)} FROM observations AS o"
+            # ``= FALSE``, not ``NOT``: the planner then reads ix_observations_outline alone.
+            " WHERE o.experiment_id = :experiment_id AND o.deleted = FALSE ORDER BY o.id"
+        )
+        rows = self._s.execute(statement, {"experiment_id": experiment_id, **names}).all()
+        found = list(zip(*rows, strict=True)) or [()] * len(columns)
+        ids, failed, scores = found[:3]
+        values = found[4:] if costs else found[3:]
+
+        def floats(column: Sequence[object]) -> list[float | None]:
+            return [None if v is None else float(v) for v in column]  # type: ignore[arg-type]
+
+        return Outline(
+            ids=ids,
+            failed=[bool(f) for f in failed],
+            scores=floats(scores),
+            costs=floats(found[3]) if costs else [None] * len(ids),
+            values={m: floats(column) for m, column in zip(metrics, values, strict=True)},
+        )
 
     def by_ids(self, experiment_id: int, ids: Sequence[int]) -> list[Observation]:
         found: list[Observation] = []
@@ -92,35 +95,5 @@ class SqlHistoryStore:
             found += [observation_from_row(r) for r in rows]
         return found
 
-    def metadata_summary(self, experiment_id: int, reporter_keys: Sequence[str]) -> MetadataSummary:
-        statement = text(_SUMMARY[self._s.get_bind().dialect.name]).bindparams(
-            bindparam("reporter_keys", expanding=True)
-        )
-        rows = self._s.execute(
-            statement, {"experiment_id": experiment_id, "reporter_keys": list(reporter_keys)}
-        )
-        strings: dict[str, bool] = {}
-        machines: list[Reporter] = []
-        for key, kind, machine, last, count, failed in rows:
-            if kind == "null":
-                continue
-            strings[key] = strings.get(key, False) or kind in _STRING_TYPES
-            if machine is not None:
-                machines.append(Reporter(key, str(machine), int(last), int(count), int(failed)))
-        merged: dict[tuple[str, str], Reporter] = {}
-        for reporter in machines:
-            # The same machine may be stored as a number in one row and a string in another.
-            seen = merged.get((reporter.key, reporter.value))
-            if seen is not None:
-                reporter = Reporter(
-                    reporter.key,
-                    reporter.value,
-                    max(seen.last_reported, reporter.last_reported),
-                    seen.observation_count + reporter.observation_count,
-                    seen.failed_count + reporter.failed_count,
-                )
-            merged[(reporter.key, reporter.value)] = reporter
-        return MetadataSummary(
-            types={k: "string" if s else "number" for k, s in sorted(strings.items())},
-            reporters=tuple(merged.values()),
-        )
+    def metadata_summary(self, experiment_id: int) -> MetadataSummary:
+        return SqlTallies(self._s).summary(experiment_id)

@@ -13,6 +13,7 @@ from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest
 from dialin.storage.codec import values_from_json, values_to_json
 from dialin.storage.paging import paginate
+from dialin.storage.repositories.tallies import Reported, SqlTallies
 from dialin.storage.tables import ObservationRow
 
 __all__ = ["SqlObservationStore", "observation_from_row", "task_from_json", "task_to_json"]
@@ -24,6 +25,10 @@ def task_to_json(task: Task | None) -> list[Any] | None:
 
 def task_from_json(data: list[Any] | None) -> Task | None:
     return None if not data else Task(name=data[0], cost=data[1])
+
+
+def _reported(row: ObservationRow) -> Reported:
+    return Reported(row.metadata_, row.failed, row.created)
 
 
 def observation_from_row(row: ObservationRow) -> Observation:
@@ -42,8 +47,11 @@ def observation_from_row(row: ObservationRow) -> Observation:
 
 
 class SqlObservationStore:
+    """Every write also adjusts the experiment's metadata tallies, in the same transaction."""
+
     def __init__(self, session: Session) -> None:
         self._s = session
+        self._tallies = SqlTallies(session)
 
     def add(self, observation: Observation, score: float | None) -> Observation:
         """Stores ``observation`` (its id is ignored) and returns it with its new id."""
@@ -61,11 +69,17 @@ class SqlObservationStore:
         )
         self._s.add(row)
         self._s.flush()
+        self._tallies.record(row.experiment_id, (), [_reported(row)])
         return observation_from_row(row)
 
     def save(self, observation: Observation, score: float | None) -> None:
-        row = self._s.get(ObservationRow, observation.id)
+        # Locked and re-read: the tallies subtract what the row held, not what this session
+        # read before a concurrent change.
+        row = self._s.get(
+            ObservationRow, observation.id, with_for_update=True, populate_existing=True
+        )
         assert row is not None
+        before = _reported(row)
         row.suggestion_id = observation.suggestion_id
         row.assignments = dict(observation.assignments)
         row.values = values_to_json(observation.values)
@@ -73,6 +87,8 @@ class SqlObservationStore:
         row.task = task_to_json(observation.task)
         row.metadata_ = dict(observation.metadata) if observation.metadata is not None else None
         row.score = score
+        self._s.flush()
+        self._tallies.record(row.experiment_id, [before], [_reported(row)])
 
     def get(self, experiment_id: int, observation_id: int) -> Observation | None:
         row = self._s.get(ObservationRow, observation_id)
@@ -119,10 +135,42 @@ class SqlObservationStore:
         statement = update(ObservationRow).where(
             ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(False)
         )
-        if ids is not None:
-            statement = statement.where(ObservationRow.id.in_(ids))
-        result = self._s.execute(statement.values(deleted=True))
+        if ids is None:
+            # Tallies first: clearing them waits for concurrent writers of this experiment, so
+            # the update below also deletes the observations they committed meanwhile.
+            self._tallies.clear(experiment_id)
+            result = self._s.execute(statement.values(deleted=True))
+            return int(getattr(result, "rowcount", 0) or 0)
+        live = (
+            ObservationRow.experiment_id == experiment_id,
+            ObservationRow.deleted.is_(False),
+            ObservationRow.id.in_(ids),
+        )
+        gone = [
+            Reported(metadata, failed, created)
+            for metadata, failed, created in self._s.execute(
+                select(ObservationRow.metadata_, ObservationRow.failed, ObservationRow.created)
+                .where(*live)
+                .with_for_update()
+            )
+        ]
+        result = self._s.execute(statement.where(ObservationRow.id.in_(ids)).values(deleted=True))
+        self._tallies.record(experiment_id, gone, ())
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def set_deleted(self, observation_id: int, deleted: bool) -> None:
+        """Delete or restore one observation (a training run's, with its run)."""
+        row = self._s.get(
+            ObservationRow, observation_id, with_for_update=True, populate_existing=True
+        )
+        if row is None or row.deleted == deleted:
+            return
+        row.deleted = deleted
+        self._s.flush()
+        changed = [_reported(row)]
+        self._tallies.record(
+            row.experiment_id, changed if deleted else (), () if deleted else changed
+        )
 
     def rescore(self, experiment_id: int, scores: dict[int, float | None]) -> None:
         for observation_id, score in scores.items():

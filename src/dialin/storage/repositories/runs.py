@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from dialin.domain.progress import RunProgress
 from dialin.domain.runs import File, RunState, TrainingRun
+from dialin.storage.repositories.observations import SqlObservationStore
 from dialin.storage.tables import (
     ExperimentRow,
     FileRow,
-    ObservationRow,
     ServerSecretRow,
     SuggestionRow,
     TrainingRunRow,
@@ -192,11 +192,8 @@ class SqlRunStore:
                 .values(deleted=deleted)
             )
         if run.observation_id is not None:
-            self._s.execute(
-                update(ObservationRow)
-                .where(ObservationRow.id == run.observation_id)
-                .values(deleted=deleted)
-            )
+            # through the observation store, which keeps the experiment's tallies
+            SqlObservationStore(self._s).set_deleted(run.observation_id, deleted)
 
 
 def _file(row: FileRow) -> File:
