@@ -368,3 +368,107 @@ def test_validation_reports_are_the_runs_values_and_its_observation(api: TrialAp
     best = api.ok("GET", f"/v1/aiexperiments/{experiment}/best_training_runs")["data"]
     assert [b["id"] for b in best] == [run["id"]]
     assert best[0]["values"]["loss"]["value"] == 0.25
+
+
+def test_the_experiment_state_follows_user_actions_and_its_trials(api: TrialApi) -> None:
+    experiment = api.experiment()
+    running = api.started_trial(experiment)
+    view = api.ok("GET", f"/api/v1/experiments/{experiment}")
+    assert (view["state"], [t["id"] for t in view["trials"]]) == ("ACTIVE", [running["id"]])
+
+    paused = api.ok("POST", f"/api/v1/experiments/{experiment}/pause")
+    assert paused["state"] == "PAUSED" and paused["trial_counts"] == {"PAUSED": 1}
+    refused = api.http.post(f"/api/v1/experiments/{experiment}/trials", json={"hparams": {}})
+    assert refused.status_code == 403 and "PAUSED" in refused.json()["message"]
+    sigopt = api.http.post(f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})
+    assert sigopt.status_code == 403 and "activate it" in sigopt.json()["message"]
+    # SigOpt's worker loop reads this and ends cleanly instead of asking for a run.
+    assert api.ok("GET", f"/v1/aiexperiments/{experiment}")["progress"]["remaining_budget"] == 0
+
+    assert api.ok("POST", f"/api/v1/experiments/{experiment}/activate")["state"] == "ACTIVE"
+    canceled = api.ok("POST", f"/api/v1/experiments/{experiment}/cancel")
+    assert canceled["state"] == "STOPPING_CANCELED"
+    api.ok(
+        "POST",
+        f"/api/v1/trials/{running['id']}/allocations/exit",
+        json={"trial_run_id": running["trial_run_id"], "cause": "EXITED"},
+    )
+    assert api.ok("GET", f"/api/v1/experiments/{experiment}")["state"] == "CANCELED"
+    again = api.http.post(f"/api/v1/experiments/{experiment}/activate")
+    assert again.status_code == 400 and "continue it" in again.json()["message"]
+
+
+def test_continue_reopens_the_trials_that_did_not_complete(api: TrialApi) -> None:
+    experiment = api.experiment()
+    done = api.started_trial(experiment)
+    crashed = api.started_trial(experiment, max_restarts=0)
+    api.ok(
+        "POST",
+        f"/api/v1/trials/{done['id']}/allocations/exit",
+        json={"trial_run_id": 1, "cause": "EXITED"},
+    )
+    api.ok(
+        "POST",
+        f"/api/v1/trials/{crashed['id']}/allocations/exit",
+        json={"trial_run_id": 1, "cause": "CRASHED", "error": "exit 1"},
+    )
+    early = api.http.post(f"/api/v1/experiments/{experiment}/continue")
+    assert early.status_code == 400 and "only a finished experiment" in early.json()["message"]
+    assert api.ok("POST", f"/api/v1/experiments/{experiment}/kill")["state"] == "CANCELED"
+
+    continued = api.ok("POST", f"/api/v1/experiments/{experiment}/continue")
+    assert continued["state"] == "ACTIVE"
+    states = {t["id"]: t for t in continued["trials"]}
+    assert states[done["id"]]["state"] == "COMPLETED"
+    reopened = states[crashed["id"]]
+    assert (reopened["state"], reopened["end_time"], reopened["restarts"]) == ("QUEUED", None, 0)
+    assert reopened["task_ids"] == [reopened["task_id"], f"{reopened['task_id']}-1"]
+    assert api.ok("POST", f"/api/v1/trials/{crashed['id']}/allocations")["trial_run_id"] == 2
+
+
+def test_a_sigopt_experiment_ends_with_its_budget_and_a_raised_budget_continues_it(
+    api: TrialApi,
+) -> None:
+    experiment = api.experiment(budget=2)
+    runs = [
+        api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})
+        for _ in range(2)
+    ]
+    api.ok("PUT", f"/v1/training_runs/{runs[0]['id']}", json={"state": "completed"})
+    assert api.ok("GET", f"/api/v1/experiments/{experiment}")["state"] == "ACTIVE"
+    api.ok("PUT", f"/v1/training_runs/{runs[1]['id']}", json={"state": "failed"})
+    view = api.ok("GET", f"/api/v1/experiments/{experiment}")
+    assert view["state"] == "COMPLETED" and view["progress"] == 1.0
+    refused = api.http.post(f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})
+    assert refused.status_code == 403
+
+    api.ok("PUT", f"/v1/aiexperiments/{experiment}", json={"budget": 3})
+    api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "more"})
+    assert api.ok("GET", f"/api/v1/experiments/{experiment}")["state"] == "ACTIVE"
+
+
+def test_sigopt_checkpoints_are_validation_reports(api: TrialApi) -> None:
+    experiment = api.experiment(early_stopping=ASHA)
+    run = api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})
+    created = api.ok(
+        "POST",
+        f"/v1/training_runs/{run['id']}/checkpoints",
+        json={
+            "values": [{"name": "loss", "value": 0.5, "value_stddev": 0.1}],
+            "metadata": {"e": 1},
+        },
+    )
+    assert created["should_stop"] is False
+    assert created["stopping_reasons"] == {"stopped_by_searcher": False, "trial_stopped": False}
+    report = api.ok("GET", f"/api/v1/trials/{run['id']}")["latest_validation"]
+    assert (report["id"], report["steps_completed"], report["metrics"]) == (
+        int(created["id"]),
+        1,
+        {"loss": 0.5},
+    )
+    # A validation report made through the trial API reads back as a SigOpt checkpoint.
+    api.report(int(run["id"]), 0, 2, loss=0.25)
+    listed = api.ok("GET", f"/v1/training_runs/{run['id']}/checkpoints")["data"]
+    assert [c["values"][0]["value"] for c in listed] == [0.25, 0.5]
+    assert listed[1]["values"][0]["value_stddev"] == 0.1 and listed[1]["metadata"] == {"e": 1}
+    assert api.ok("GET", f"/v1/training_runs/{run['id']}")["checkpoint_count"] == 2

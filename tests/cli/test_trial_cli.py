@@ -28,7 +28,7 @@ def remote(server: RunningServer, *args: str) -> list[str]:
     ("group", "commands"),
     [
         ("trial", ["activate", "describe", "kill", "list", "logs", "pause"]),
-        ("experiment", ["activate", "cancel", "kill", "pause"]),
+        ("experiment", ["activate", "cancel", "continue", "describe", "kill", "pause"]),
     ],
 )
 def test_help_lists_the_commands(group: str, commands: list[str]) -> None:
@@ -76,9 +76,19 @@ def test_experiment_actions(api: TrialApi, dialin_server: RunningServer) -> None
     trial = api.trial(experiment)
     canceled = run_dialin(*remote(dialin_server, "experiment", "cancel", str(experiment), "--json"))
     assert canceled.returncode == 0, canceled.stderr
-    assert [(t["id"], t["state"]) for t in json.loads(canceled.stdout)] == [
-        (trial["id"], "CANCELED")
-    ]
+    shown = json.loads(canceled.stdout)
+    # No trial was running: the experiment ended at once.
+    assert shown["state"] == "CANCELED"
+    assert [(t["id"], t["state"]) for t in shown["trials"]] == [(trial["id"], "CANCELED")]
+    refused = run_dialin(*remote(dialin_server, "experiment", "pause", str(experiment)))
+    assert refused.returncode == 2 and "continue it" in refused.stderr
+    continued = run_dialin(*remote(dialin_server, "experiment", "continue", str(experiment)))
+    assert continued.returncode == 0, continued.stderr
+    assert f"experiment {experiment}: ACTIVE" in continued.stdout
+    described = run_dialin(
+        *remote(dialin_server, "experiment", "describe", str(experiment), "--json")
+    )
+    assert json.loads(described.stdout)["trials"][0]["state"] == "QUEUED"
 
 
 def test_trial_logs(api: TrialApi, dialin_server: RunningServer) -> None:

@@ -81,6 +81,11 @@ def experiment_action_target(experiment_id: int, current: TrialState, action: st
     COMPLETED experiment: that takes "continue")."""
     if action not in _ACTION_TARGET:
         raise InvalidField("action", f"action must be one of {', '.join(EXPERIMENT_ACTIONS)}")
+    if current.terminal:
+        # Leaving a terminal state is "continue", never a pause or an activation.
+        raise InvalidTransition(
+            f"Experiment {experiment_id} is {current}: continue it before you {action} it"
+        )
     return change_experiment_state(experiment_id, current, _ACTION_TARGET[action])
 
 

@@ -68,4 +68,6 @@ def delete_aiexperiment(
     services.experiments.get(caller.client_id, experiment_id, runs_only=True)
     include_runs = bool(parse_bool("include_runs", query.get("include_runs"), default=False))
     services.experiments.delete(caller.client_id, experiment_id, include_runs=include_runs)
+    # A deleted experiment keeps no checkpoint (trials §4.7: GC with E=T=L=0).
+    services.trials.collect_garbage(caller.client_id, experiment_id, keep_nothing=True)
     return reply({})
