@@ -356,3 +356,21 @@ def test_a_remote_server_needs_a_token(tmp_path: Path) -> None:
     env = {**clean_environment(), "DIALIN_API_URL": "http://127.0.0.1:9"}
     done = dialin(["run", "python", "-c", "pass"], tmp_path, env)
     assert done.returncode == 1 and "no API token" in done.stderr
+
+
+@on_sqlite
+def test_experiment_kill_from_another_terminal_kills_its_running_models(
+    workdir: Path, remote_env: dict[str, str], api: httpx.Client
+) -> None:
+    slow, experiment_id, first = _start_slow_experiment(workdir, remote_env, api, budget=2)
+    try:
+        killed = dialin(["experiment", "kill", experiment_id], workdir, remote_env)
+        assert killed.returncode == 0, killed.stderr
+        stdout, _ = slow.communicate(timeout=60)
+    finally:
+        if slow.poll() is None:
+            slow.kill()
+    assert slow.returncode == 0, stdout
+    assert f"AI experiment {experiment_id}: 0 runs completed, 0 failed, 2 canceled" in stdout
+    assert [_trial(api, r["id"])["state"] for r in first] == ["CANCELED", "CANCELED"]
+    assert all(not _alive(int(r["dev_metadata"]["model_pid"])) for r in first)

@@ -131,6 +131,8 @@ def optimize(
             # Off a terminal Live prints its last view once, without ending the line.
             out.line()
         _summary(connection.api_url, connection.embedded, experiment_id, result)
+        if loop.refusal is not None:
+            out.print(f"stopped creating runs: {loop.refusal}", markup=False)
     if interrupt.is_set():
         out.print(
             f"interrupted: continue with `dialin optimize --resume {experiment_id}`",

@@ -113,6 +113,8 @@ class OptimizeLoop:
                 progress = progress.with_finished(run)
         self.progress = progress
         self._threads: dict[str, threading.Thread] = {}
+        # Why the server last refused a new run while budget was left; retried once a run ends.
+        self.refusal: str | None = None
         self._done: queue.Queue[RunEnd | _Failure] = queue.Queue()
         launcher.on_phase = self._phase
 
@@ -126,7 +128,8 @@ class OptimizeLoop:
         return None if remaining is None else int(remaining)
 
     def _fill_slots(self) -> bool:
-        """Start runs while slots and budget allow; False once no budget is left."""
+        """Start runs while slots and budget allow; False once no budget is left or the server
+        refuses new runs (``refusal`` then says why, e.g. a paused experiment)."""
         remaining = self._remaining_budget()
         while len(self._threads) < self.bandwidth and (remaining is None or remaining > 0):
             if self.interrupt.is_set():
@@ -135,8 +138,11 @@ class OptimizeLoop:
                 run = self.api.create_experiment_run(
                     self.experiment_id, self.launcher.create_body()
                 )
-            except Forbidden:
-                # Another worker took the last of the budget between our read and this create.
+            except Forbidden as refused:
+                # Another worker may have taken the last of the budget since our read.
+                remaining = self._remaining_budget()
+                if remaining is None or remaining > 0:
+                    self.refusal = str(refused)
                 return False
             run_id = str(run["id"])
             thread = threading.Thread(
@@ -181,6 +187,9 @@ class OptimizeLoop:
                 except queue.Empty:
                     continue
                 self._collect(item)
+                if self.refusal is not None:
+                    # A paused experiment may be active again by now: ask once more.
+                    self.refusal, budget_left = None, True
         except BaseException:
             # Never leave models behind us, whatever went wrong in the loop.
             self.interrupt.set()
