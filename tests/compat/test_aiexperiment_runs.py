@@ -178,3 +178,54 @@ def test_runs_of_other_clients_experiments_do_not_exist(
     with raises_api_error(404):
         other.aiexperiments(experiment.id).training_runs().create(name="intruder")
     assert list(experiment.get_runs()) == []
+
+
+def test_asha_stops_weak_runs_through_their_checkpoints(conn: Any, project: str) -> None:
+    """An AI experiment with dialin's ``early_stopping`` (ASHA): a run's ``log_checkpoint`` is
+    a validation report, and the create-checkpoint answer says whether ASHA stopped the run."""
+    client_id = conn.tokens("self").fetch().client
+    experiment = (
+        conn.clients(client_id)
+        .projects(project)
+        .aiexperiments()
+        .create(
+            name="ASHA",
+            parameters=PARAMETERS,
+            metrics=[{"name": "loss", "objective": "minimize"}],
+            budget=4,
+            early_stopping={
+                "type": "asha",
+                "metric": "loss",
+                "max_length": 2,
+                "num_rungs": 2,
+                "reduction_factor": 2,
+            },
+        )
+    )
+    strong, weak = (
+        sigopt.get_experiment(experiment.id).create_run(name=name) for name in ("strong", "weak")
+    )
+    with strong:
+        # The client's own call, as training code makes it (the answer is skipped).
+        strong.log_checkpoint({"loss": 0.2})
+        first = (
+            conn.training_runs(weak.id)
+            .checkpoints()
+            .create(values=[{"name": "loss", "value": 0.9}])
+        )
+        assert first.should_stop is True
+        assert first.stopping_reasons["stopped_by_searcher"] is True
+        kept = (
+            conn.training_runs(strong.id)
+            .checkpoints()
+            .create(values=[{"name": "loss", "value": 0.15}])
+        )
+        assert kept.should_stop is True  # the top rung: the strong run is done as well
+        with weak:
+            weak.log_metric("loss", 0.9)
+    checkpoints = list(conn.training_runs(strong.id).checkpoints().fetch().iterate_pages())
+    assert [c.values[0].value for c in checkpoints] == [0.15, 0.2]
+    assert conn.training_runs(strong.id).fetch().checkpoint_count == 2
+    # The strong run reported no final value: its best validation is its observation.
+    (best,) = list(conn.aiexperiments(experiment.id).best_training_runs().fetch().iterate_pages())
+    assert best.id == strong.id and best.values["loss"].value == 0.15
