@@ -31,7 +31,7 @@ from peers.environments import BENCH_DIR, SOURCE_DIR, availability, run_single_t
 from peers.registry import PEERS, REFERENCE_PEER
 from peers.trace_cache import TraceTask, cached_trace, run_and_store, source_fingerprint
 from problems.calibration import calibrate, load_calibrated, save_calibrated
-from problems.scoring import ProblemScore, score_problem
+from problems.scoring import LAG, ProblemScore, score_problem
 from problems.suite import QUICK_PROBLEMS, all_problems, problems_named
 from problems.summary import summarize
 
@@ -319,7 +319,9 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
             lines.append(
                 f"4 parallel workers vs sequential at {budget}: geometric mean regret "
                 f"{loss['dialin_parallel']:.3f} vs {loss['dialin']:.3f} (x{loss['ratio']:.2f}), "
-                f"worse on {loss['parallel_worse_on']} of {loss['problems']} problems"
+                f"worse on {loss['parallel_worse_on']} of {loss['problems']} problems; "
+                f"sequential {LAG} evaluations earlier {loss['lagged']:.3f} "
+                f"(x{loss['lag_ratio']:.2f})"
             )
     return lines
 
@@ -351,6 +353,7 @@ def _score_json(score: ProblemScore) -> dict[str, Any]:
         "optimum": score.optimum,
         "optimum_source": score.optimum_source,
         "median_regret": score.median_regret,
+        "lagged_regret": score.lagged_regret,
         "seeds": score.seeds,
     }
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from problems.problem import Problem
 
 __all__ = [
+    "LAG",
     "REGRET_FLOOR",
     "ProblemScore",
     "geometric_mean",
@@ -31,6 +32,8 @@ __all__ = [
 
 # Geometric means need positive numbers; a regret this small already means "found it".
 REGRET_FLOOR = 1e-3
+# Four parallel workers: each proposal is made while three others are still being evaluated.
+LAG = 3
 
 Trace = Mapping[str, Any]
 
@@ -44,6 +47,9 @@ class ProblemScore:
     median_regret: dict[str, dict[int, float]]
     # peer -> seeds that finished
     seeds: dict[str, int]
+    # peer -> budget -> median regret of the incumbent ``LAG`` evaluations before the budget,
+    # on the budget's scale: what a peer would score if its last evaluations came late
+    lagged_regret: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
 def incumbent_losses(trace: Trace, problem: Problem) -> list[float]:
@@ -76,6 +82,7 @@ def score_problem(
     optimum, source = _optimum_loss(problem, traces, calibrated)
     curves = {peer: [incumbent_losses(t, problem) for t in ts] for peer, ts in traces.items()}
     median_regret: dict[str, dict[int, float]] = {peer: {} for peer in curves}
+    lagged_regret: dict[str, dict[int, float]] = {peer: {} for peer in curves}
     for budget in budgets:
         scale = statistics.median(c[budget - 1] for c in curves[reference]) - optimum
         for peer, peer_curves in curves.items():
@@ -89,12 +96,15 @@ def score_problem(
                 continue
             regrets = [(c[budget - 1] - optimum) / scale for c in reaching]
             median_regret[peer][budget] = statistics.median(regrets)
+            lagged = [(c[max(budget - 1 - LAG, 0)] - optimum) / scale for c in reaching]
+            lagged_regret[peer][budget] = statistics.median(lagged)
     return ProblemScore(
         problem=problem.name,
         optimum=problem.sign * optimum,
         optimum_source=source,
         median_regret=median_regret,
         seeds={peer: len(ts) for peer, ts in traces.items()},
+        lagged_regret=lagged_regret,
     )
 
 

@@ -86,6 +86,10 @@ def _parallel_loss(scores: Sequence[ProblemScore], budget: int) -> dict[str, Any
     means = _geomeans(scores, (SUBJECT, PARALLEL), budget)
     common = _both(scores, (SUBJECT, PARALLEL), budget)
     means["ratio"] = means[PARALLEL] / means[SUBJECT] if common else None
+    # The same sequential runs credited with their incumbent LAG evaluations early: the part of
+    # the loss that is only the wait for the other workers' results.
+    means["lagged"] = geometric_mean([s.lagged_regret[SUBJECT][budget] for s in common])
+    means["lag_ratio"] = means["lagged"] / means[SUBJECT] if common else None
     means["parallel_worse_on"] = sum(
         s.median_regret[PARALLEL][budget] > s.median_regret[SUBJECT][budget] for s in common
     )
