@@ -23,11 +23,10 @@ def shown_state(trial: Trial) -> str:
 
 @dataclass(frozen=True)
 class TrialStates:
-    """How many of an experiment's trials are in each shown state, and some of the trials."""
+    """How many of an experiment's trials are in each shown state, and their restarts."""
 
     counts: Mapping[str, int]
     restarts: int
-    trials: Sequence[Trial]
 
 
 @dataclass(frozen=True)

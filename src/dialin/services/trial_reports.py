@@ -6,21 +6,16 @@ Read-only, one transaction each; another client's trial or experiment does not e
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from dialin.domain.metric_reports import MetricsReport
-from dialin.domain.trial_curves import TrialCurve, TrialStates, curve_of, shown_state
+from dialin.domain.trial_curves import TrialCurve, TrialStates, curve_of
 from dialin.domain.trials import Trial
 from dialin.errors import NotFound
 from dialin.services.experiments import require_experiment
-from dialin.services.ports import Store, UnitOfWork
+from dialin.services.ports import UnitOfWork
 
 __all__ = ["TrialReportService"]
-
-
-def _experiment_trials(store: Store, client_id: int, experiment_id: int) -> list[Trial]:
-    return store.trials.of_experiment(require_experiment(store, client_id, experiment_id).id)
 
 
 class TrialReportService:
@@ -38,16 +33,17 @@ class TrialReportService:
         chosen = [r for r in reports if r.id > after and (group is None or r.group == group)]
         return chosen[:limit]
 
-    def states(self, client_id: int, experiment_id: int, trial_ids: Sequence[int]) -> TrialStates:
-        """The tally over all of the experiment's trials, and those of ``trial_ids`` it holds."""
+    def states(self, client_id: int, experiment_id: int) -> TrialStates:
+        """How many of the experiment's trials are in each shown state, and their restarts."""
         with self._uow(write=False) as store:
-            trials = _experiment_trials(store, client_id, experiment_id)
-        wanted = set(trial_ids)
-        return TrialStates(
-            counts=dict(sorted(Counter(shown_state(t) for t in trials).items())),
-            restarts=sum(t.reported_restarts for t in trials),
-            trials=[t for t in trials if t.id in wanted],
-        )
+            require_experiment(store, client_id, experiment_id)
+            return store.trial_tallies.state_tally(experiment_id)
+
+    def by_ids(self, client_id: int, trial_ids: Sequence[int]) -> list[Trial]:
+        """The caller's trials among ``trial_ids``, in the order asked; others are skipped."""
+        with self._uow(write=False) as store:
+            found = (store.trials.get(client_id, i) for i in dict.fromkeys(trial_ids))
+            return [t for t in found if t is not None]
 
     def curves(
         self, client_id: int, experiment_id: int, trial_ids: Sequence[int], *, group: str | None
@@ -55,9 +51,10 @@ class TrialReportService:
         """The metric curves of the asked trials of one experiment, in the order asked; ids of
         other experiments' trials are skipped."""
         with self._uow(write=False) as store:
-            trials = {t.id: t for t in _experiment_trials(store, client_id, experiment_id)}
+            require_experiment(store, client_id, experiment_id)
+            found = (store.trials.get(client_id, i) for i in dict.fromkeys(trial_ids))
             return [
-                curve_of(trials[i], store.trials.reports(i), group)
-                for i in dict.fromkeys(trial_ids)
-                if i in trials
+                curve_of(t, store.trials.reports(t.id), group)
+                for t in found
+                if t is not None and t.experiment_id == experiment_id
             ]

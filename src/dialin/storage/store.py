@@ -15,6 +15,7 @@ from dialin.storage.repositories.observations import SqlObservationStore
 from dialin.storage.repositories.runs import SqlFileStore, SqlRunStore, SqlSecretStore
 from dialin.storage.repositories.sessions import SqlWebSessionStore
 from dialin.storage.repositories.suggestions import SqlQueuedSuggestionStore, SqlSuggestionStore
+from dialin.storage.repositories.trial_tallies import SqlTrialTallyStore
 from dialin.storage.repositories.trials import SqlTrialStore
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -29,6 +30,7 @@ class SqlStore:
         self.queued = SqlQueuedSuggestionStore(session)
         self.observations = SqlObservationStore(session)
         self.trials = SqlTrialStore(session)
+        self.trial_tallies = SqlTrialTallyStore(session)
         self.runs = SqlRunStore(session)
         self.files = SqlFileStore(session)
         self.secrets = SqlSecretStore(session)

@@ -8,7 +8,7 @@ from dialin.domain.metric_reports import validate_group
 from dialin.domain.names import invalid
 from dialin.domain.trial_curves import TrialCurve, TrialStates, shown_state
 from dialin.wire.query import parse_id_list, parse_int
-from dialin.wire.trials import render_report, render_trial
+from dialin.wire.trials import render_report
 
 __all__ = [
     "parse_optional_group",
@@ -21,14 +21,13 @@ __all__ = [
 MAX_REPORT_PAGE = 10000
 
 
-def parse_trial_ids(query: Mapping[str, str], *, most: int, required: bool) -> list[int]:
-    ids = parse_id_list("trials", query.get("trials"))
-    if ids is None or not ids:
-        if required:
-            raise invalid("trials", "trials must list trial ids, separated by commas")
-        return []
+def parse_trial_ids(query: Mapping[str, str], name: str, *, most: int) -> list[int]:
+    """A required, non-empty list of at most ``most`` trial ids: ``?name=1,2,3``."""
+    ids = parse_id_list(name, query.get(name))
+    if not ids:
+        raise invalid(name, f"{name} must list trial ids, separated by commas")
     if len(ids) > most:
-        raise invalid("trials", f"trials lists at most {most} ids, not {len(ids)}")
+        raise invalid(name, f"{name} lists at most {most} ids, not {len(ids)}")
     return ids
 
 
@@ -51,7 +50,6 @@ def render_trial_states(states: TrialStates) -> dict[str, object]:
         "counts": dict(states.counts),
         "total": sum(states.counts.values()),
         "restarts": states.restarts,
-        "trials": [render_trial(t) for t in states.trials],
     }
 
 

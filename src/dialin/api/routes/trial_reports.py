@@ -1,5 +1,5 @@
 """Reads for watching trials (``/api/v1``): a trial's metric reports by group and step, the
-metric curves of some trials of an experiment, and the tally of an experiment's trial states.
+metric curves of some trials of an experiment, the tally of its trial states, trials by id.
 
 Another client's trial or experiment does not exist for the caller (404).
 """
@@ -17,13 +17,13 @@ from dialin.wire.trial_reports import (
     render_curves,
     render_trial_states,
 )
-from dialin.wire.trials import render_report
+from dialin.wire.trials import render_report, render_trial
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
 
-# Curves are drawn for a bounded number of trials; the tally's trial list follows a runs page.
+# Curves are drawn for a bounded number of trials; listed trials are those of a page of runs.
 MAX_CURVE_TRIALS = 50
-MAX_STATE_TRIALS = 1000
+MAX_LISTED_TRIALS = 1000
 
 
 @router.get("/trials/{trial_id:id}/metrics")
@@ -46,18 +46,23 @@ def metric_curves(experiment_id: int, query: Query, caller: Caller, services: Sv
     curves = services.trial_reports.curves(
         caller.client_id,
         experiment_id,
-        parse_trial_ids(query, most=MAX_CURVE_TRIALS, required=True),
+        parse_trial_ids(query, "trials", most=MAX_CURVE_TRIALS),
         group=parse_optional_group(query),
     )
     return reply(render_curves(curves))
 
 
 @router.get("/experiments/{experiment_id:id}/trial_states")
-def trial_states(experiment_id: int, query: Query, caller: Caller, services: Svc) -> Response:
-    """``?trials=1,2,3``: the count of every shown state, and the listed trials themselves."""
-    states = services.trial_reports.states(
-        caller.client_id,
-        experiment_id,
-        parse_trial_ids(query, most=MAX_STATE_TRIALS, required=False),
+def trial_states(experiment_id: int, caller: Caller, services: Svc) -> Response:
+    """The count of every shown state (QUEUED, RUNNING, PAUSED, ...) and the restarts in all."""
+    return reply(
+        render_trial_states(services.trial_reports.states(caller.client_id, experiment_id))
     )
-    return reply(render_trial_states(states))
+
+
+@router.get("/trials")
+def trials_by_ids(query: Query, caller: Caller, services: Svc) -> Response:
+    """``?ids=1,2,3``: the caller's trials among them (a page of runs), others skipped."""
+    ids = parse_trial_ids(query, "ids", most=MAX_LISTED_TRIALS)
+    trials = services.trial_reports.by_ids(caller.client_id, ids)
+    return reply({"object": "list", "data": [render_trial(t) for t in trials]})

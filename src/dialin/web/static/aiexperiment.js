@@ -110,8 +110,8 @@
     const page = await api(`${base}/training_runs?${params}`);
     runs.paging = page.paging;
     const ids = page.data.map((r) => r.id).join(",");
-    const states = ids ? await api(`/api/v1/experiments/${id}/trial_states?trials=${ids}`) : { trials: [] };
-    const trials = new Map(states.trials.map((t) => [String(t.id), t]));
+    const listed = ids ? await api(`/api/v1/trials?ids=${ids}`) : { data: [] };
+    const trials = new Map(listed.data.map((t) => [String(t.id), t]));
     const rows = page.data.map((run) => {
       const trial = trials.get(String(run.id));
       return el(
