@@ -149,6 +149,7 @@ const dialinAnalysis = (() => {
   }
 
   function drawHistory() {
+    drawing("plot-history");
     const yKey = choices["history-y"];
     const colourKey = choices["history-color"];
     const traces = [pointsTrace(NUMBER, yKey, colourKey, "observations")];
@@ -171,12 +172,14 @@ const dialinAnalysis = (() => {
   }
 
   function drawFullHistory() {
+    drawing("plot-full-history");
     const [xKey, yKey, colourKey] = ["full-x", "full-y", "full-color"].map((id) => choices[id]);
     const traces = [pointsTrace(xKey, yKey, colourKey, "observations"), ...failedTrace(xKey, yKey)];
     Plotly.react("plot-full-history", traces, layout(xKey, yKey), config);
   }
 
   function drawScatter() {
+    drawing("plot-scatter");
     const [xKey, yKey, colourKey] = ["scatter-x", "scatter-y", "scatter-color"].map((id) => choices[id]);
     Plotly.react("plot-scatter", [pointsTrace(xKey, yKey, colourKey, "observations")], layout(xKey, yKey), config);
   }
@@ -197,6 +200,7 @@ const dialinAnalysis = (() => {
   }
 
   function drawParallel() {
+    drawing("plot-parallel");
     const keys = parallelAxes().filter((k) => k !== NONE);
     const colourKey = choices["parallel-color"];
     const chosen = colourKey === NONE ? keys : [...keys, colourKey];
@@ -256,6 +260,8 @@ const dialinAnalysis = (() => {
   }
 
   function build() {
+    if (watcher) watcher.disconnect();
+    stale.clear();
     if (!data.observation_count) {
       panel.replaceChildren(
         el("p", { class: "empty" }, "No observations yet: report some with ", el("code", {}, "conn.experiments(ID).observations().create(...)"), "."),
@@ -289,18 +295,57 @@ const dialinAnalysis = (() => {
         picker("scatter-color", "Colour", NONE, drawScatter, { allowNone: true }),
       ]),
     );
-    drawAll();
+    drawAll({ first: true });
   }
 
-  function drawAll() {
-    drawHistory();
-    drawFullHistory();
-    drawParallel();
-    drawScatter();
+  /* On a new tab the first chart draws at once; every other chart draws when it scrolls into
+     view, or when the browser is idle if it was never drawn. Parallel coordinates alone can
+     take seconds where WebGL runs without a GPU, and a live experiment refreshes every few
+     seconds: a chart out of view only notes that it is out of date. */
+  const PLOTS = { "plot-history": drawHistory, "plot-full-history": drawFullHistory, "plot-parallel": drawParallel, "plot-scatter": drawScatter };
+  const stale = new Set();
+  let watcher = null;
+
+  /* Called by every chart as it draws, whether scheduled or picked by the user. */
+  function drawing(id) {
+    stale.delete(id);
+    if (watcher) watcher.unobserve(document.getElementById(id));
   }
+
+  function drawIfStale(id) {
+    if (stale.has(id)) PLOTS[id]();
+  }
+
+  function whenIdle(callback) {
+    if (window.requestIdleCallback) window.requestIdleCallback(callback);
+    else setTimeout(callback, 50);
+  }
+
+  function drawAll({ first = false } = {}) {
+    if (!watcher) {
+      watcher = new IntersectionObserver((entries) => {
+        for (const entry of entries) if (entry.isIntersecting) drawIfStale(entry.target.id);
+      }, { rootMargin: "100px" });
+    }
+    const ids = Object.keys(PLOTS);
+    for (const id of first ? ids.slice(1) : ids) {
+      stale.add(id);
+      const node = document.getElementById(id);
+      watcher.observe(node);
+      // One idle callback per chart, so the page keeps answering between them.
+      if (!node._fullLayout) whenIdle(() => drawIfStale(id));
+    }
+    if (first) PLOTS[ids[0]]();
+  }
+
+  let answered = null;
 
   async function load(experimentId) {
     const fresh = await api(`/api/v1/experiments/${experimentId}/analysis`);
+    // A poll that brings nothing new redraws nothing.
+    const text = JSON.stringify(fresh);
+    if (text === answered) return data;
+    answered = text;
     const shapeChanged = !data || JSON.stringify(fresh.fields) !== JSON.stringify(data.fields) || !data.observation_count;
     data = fresh;
     if (shapeChanged) build();
