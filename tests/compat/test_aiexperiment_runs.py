@@ -226,6 +226,8 @@ def test_asha_stops_weak_runs_through_their_checkpoints(conn: Any, project: str)
     checkpoints = list(conn.training_runs(strong.id).checkpoints().fetch().iterate_pages())
     assert [c.values[0].value for c in checkpoints] == [0.15, 0.2]
     assert conn.training_runs(strong.id).fetch().checkpoint_count == 2
-    # The strong run reported no final value: its best validation is its observation.
+    # Checkpoints are not the run's values; without values, its best checkpoint (validation)
+    # is what its observation records.
+    assert "loss" not in conn.training_runs(strong.id).fetch().values
     (best,) = list(conn.aiexperiments(experiment.id).best_training_runs().fetch().iterate_pages())
-    assert best.id == strong.id and best.values["loss"].value == 0.15
+    assert best.id == strong.id

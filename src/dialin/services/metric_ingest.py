@@ -50,10 +50,12 @@ def ingest_report(
     *,
     checkpoint_extras: Mapping[str, object] | None = None,
     accept_ended: bool = False,
+    mirror_values: bool = True,
 ) -> tuple[MetricsReport, Trial]:
     """§3.3 for a trial whose row the caller locked and whose run id it checked; (the stored
     report, the trial after the searcher's decision). ``accept_ended``: SigOpt takes checkpoints
-    on a finished run until it has an observation."""
+    on a finished run until it has an observation. ``mirror_values``: a validation also sets
+    the run's ``values`` (the run API's reports are the run's results)."""
     group, metrics = checked_ingest(ingest)
     if trial.state.terminal and not accept_ended:
         raise InvalidTransition(f"Trial {trial.id} is {trial.state}: it takes no metrics")
@@ -98,7 +100,7 @@ def ingest_report(
             ingest.steps_completed,
             checkpoint_extras,
         )
-    if group == VALIDATION:
+    if group == VALIDATION and mirror_values:
         _mirror_into_run_values(store, trial, metrics, now)
     current = store.trials.reports(trial.id)
     store.trials.save_summary(

@@ -34,6 +34,7 @@ from dialin.optimizer import best_observations
 from dialin.services.experiments import require_experiment, require_live
 from dialin.services.metric_ingest import ingest_report
 from dialin.services.ports import Clock, Store, UnitOfWork
+from dialin.services.searcher import result_values
 from dialin.services.suggest import SuggestionService
 from dialin.services.trial_lifecycle import continue_experiment, settle_experiment
 from dialin.services.trials import TrialService
@@ -64,10 +65,13 @@ def _parameter_assignments(
 
 
 def _observation_of(
-    experiment: Experiment, run: TrainingRun, assignments: Mapping[str, Any], now: int
+    experiment: Experiment,
+    run: TrainingRun,
+    assignments: Mapping[str, Any],
+    now: int,
+    values: Sequence[MetricValue | None],
 ) -> Observation:
     """Failed when the run failed or misses a value of any experiment metric (stored too)."""
-    values = [run.metric_value(m.name) for m in experiment.definition.metrics if m.name]
     failed = run.state == "failed" or any(v is None for v in values)
     measured = (
         ()
@@ -97,7 +101,8 @@ def _record_observation(store: Store, experiment: Experiment, run: TrainingRun, 
         if suggestion is not None
         else _parameter_assignments(experiment, run.assignments)
     )
-    observation = _observation_of(experiment, run, assignments, now)
+    values = result_values(experiment, run, store.trials.reports(run.id))
+    observation = _observation_of(experiment, run, assignments, now, values)
     saved = store.observations.add(observation, score(experiment.definition, observation))
     if run.suggestion_id is not None:
         store.suggestions.close(run.suggestion_id)
@@ -149,10 +154,10 @@ class RunService:
                 raise NotFound()
             now = self._clock()
             self._reopen_if_budget_raised(store, experiment, now)
-            refusal = refusal_of_new_trials(
-                experiment.id, store.trials.experiment_state(experiment.id)
-            )
-            if refusal is not None:
+            state = store.trials.experiment_state(experiment.id)
+            refusal = refusal_of_new_trials(experiment.id, state)
+            # Still COMPLETED here means its budget is used: the budget check below says so.
+            if refusal is not None and state != TrialState.COMPLETED:
                 raise Forbidden(refusal)
             progress = store.runs.progress(experiment.id, experiment.definition.budget)
             if progress.remaining_budget is not None and progress.remaining_budget <= 0:
@@ -355,7 +360,14 @@ class RunService:
                 },
             }
             report, trial = ingest_report(
-                store, trial, ingest, self._clock(), checkpoint_extras=extras, accept_ended=True
+                store,
+                trial,
+                ingest,
+                self._clock(),
+                checkpoint_extras=extras,
+                accept_ended=True,
+                # SigOpt keeps a run's values (log_metric) apart from its checkpoints.
+                mirror_values=False,
             )
             reasons = {
                 "stopped_by_searcher": trial.stopped_by_searcher,

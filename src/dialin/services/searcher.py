@@ -4,14 +4,15 @@ first optimized metric (spec trials §7.1)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from dialin.domain.asha import AshaConfig
 from dialin.domain.experiments import Experiment
-from dialin.domain.metric_reports import numeric_value
+from dialin.domain.metric_reports import MetricsReport, best_validation, numeric_value
 from dialin.domain.metrics import MetricValue
+from dialin.domain.runs import TrainingRun
 
-__all__ = ["EARLY_STOPPING_KEY", "asha_config_of", "measured", "searcher_metric"]
+__all__ = ["EARLY_STOPPING_KEY", "asha_config_of", "measured", "result_values", "searcher_metric"]
 
 # Experiment.extras key of the dialin extension ``early_stopping: {type: asha, ...}``.
 EARLY_STOPPING_KEY = "early_stopping"
@@ -40,3 +41,18 @@ def searcher_metric(experiment: Experiment | None) -> tuple[str, bool] | None:
 def measured(metrics: Mapping[str, object], name: str) -> MetricValue | None:
     number = numeric_value(metrics.get(name))
     return None if number is None or not math.isfinite(number) else MetricValue(name, number)
+
+
+def result_values(
+    experiment: Experiment, run: TrainingRun, reports: Iterable[MetricsReport]
+) -> list[MetricValue | None]:
+    """What a finished run's observation records for each experiment metric (trials §7.2): its
+    final values if it logged any, else its best validation's metrics; None where missing."""
+    names = [m.name for m in experiment.definition.metrics if m.name]
+    if run.values:
+        return [run.metric_value(name) for name in names]
+    metric = searcher_metric(experiment)
+    best = (
+        None if metric is None else best_validation(reports, metric[0], smaller_is_better=metric[1])
+    )
+    return [measured({} if best is None else best.metrics, name) for name in names]

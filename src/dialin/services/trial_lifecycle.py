@@ -19,7 +19,6 @@ from dialin.domain.experiment_states import (
     trial_target,
 )
 from dialin.domain.experiments import Experiment
-from dialin.domain.metric_reports import best_validation
 from dialin.domain.observations import Observation
 from dialin.domain.scoring import score
 from dialin.domain.trials import (
@@ -31,7 +30,7 @@ from dialin.domain.trials import (
     settle_without_allocation,
 )
 from dialin.services.ports import Store
-from dialin.services.searcher import measured, searcher_metric
+from dialin.services.searcher import result_values
 
 __all__ = [
     "act_on_experiment",
@@ -69,18 +68,7 @@ def _observe_end(store: Store, trial: Trial, now: int) -> None:
     experiment = store.experiments.get(trial.client_id, run.experiment_id)
     if experiment is None:
         return
-    names = [m.name for m in experiment.definition.metrics if m.name]
-    values = [run.metric_value(name) for name in names]
-    if not run.values:
-        metric = searcher_metric(experiment)
-        best = (
-            None
-            if metric is None
-            else best_validation(
-                store.trials.reports(trial.id), metric[0], smaller_is_better=metric[1]
-            )
-        )
-        values = [measured({} if best is None else best.metrics, name) for name in names]
+    values = result_values(experiment, run, store.trials.reports(trial.id))
     failed = trial.state != TrialState.COMPLETED or any(v is None for v in values)
     parameters = {p.name for p in experiment.definition.active_parameters}
     observation = Observation(
