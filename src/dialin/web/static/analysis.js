@@ -304,6 +304,7 @@ const dialinAnalysis = (() => {
      seconds: a chart out of view only notes that it is out of date. */
   const PLOTS = { "plot-history": drawHistory, "plot-full-history": drawFullHistory, "plot-parallel": drawParallel, "plot-scatter": drawScatter };
   const stale = new Set();
+  const UNSEEN_DELAY_MS = 3000;
   let watcher = null;
 
   /* Called by every chart as it draws, whether scheduled or picked by the user. */
@@ -332,8 +333,8 @@ const dialinAnalysis = (() => {
       stale.add(id);
       const node = document.getElementById(id);
       watcher.observe(node);
-      // One idle callback per chart, so the page keeps answering between them.
-      if (!node._fullLayout) whenIdle(() => drawIfStale(id));
+      // Never drawn: after the visible ones have shown, one idle callback per chart.
+      if (!node._fullLayout) setTimeout(() => whenIdle(() => drawIfStale(id)), UNSEEN_DELAY_MS);
     }
     if (first) PLOTS[ids[0]]();
   }
