@@ -16,6 +16,7 @@ import pytest
 from support.dialin import RunningServer
 from support.local_runs import clean_environment, dialin, start_dialin, wait_for, wait_for_line
 from support.sigopt_client import connect
+from support.trial_api import TrialApi
 
 # Resumes from its latest checkpoint, logs a loss per step, checkpoints every 5 steps, crashes
 # once at CRASH_AT on a fresh start, stops when asked.
@@ -278,3 +279,28 @@ def test_sigterm_stops_the_model_gracefully_and_cancels_its_run(
     run = connect(dialin_server.api_url, dialin_server.token_a).training_runs(run_id).fetch()
     assert run.state == "failed"
     assert run.dev_metadata["reason"] == "canceled" and run.dev_metadata["exit_status"] == 0
+
+
+def test_the_launcher_phase_is_the_trial_state(dialin_server: RunningServer) -> None:
+    """What a launcher reports of its open allocation is the ACTIVE trial's sub-state."""
+    api = TrialApi(dialin_server.api_url, dialin_server.token_a)
+    try:
+        tid = api.trial(api.experiment())["id"]
+        assert api.ok("GET", f"/api/v1/trials/{tid}")["state"] == "QUEUED"
+        started = api.ok("POST", f"/api/v1/trials/{tid}/allocations", json={"phase": "STARTING"})
+        assert (started["state"], started["trial_run_id"]) == ("STARTING", 1)
+        phase = f"/api/v1/trials/{tid}/allocations/phase"
+        running = api.ok("POST", phase, json={"trial_run_id": 1, "phase": "RUNNING"})
+        assert (running["state"], running["trial_state"]) == ("RUNNING", "ACTIVE")
+        for body, field in (
+            ({"trial_run_id": 1, "phase": "QUEUED"}, "phase"),
+            ({"trial_run_id": 1, "phase": "DANCING"}, "phase"),
+            ({"phase": "RUNNING"}, "trial_run_id"),
+        ):
+            refused = api.http.post(phase, json=body)
+            assert refused.status_code == 400 and refused.json()["field"] == field, refused.text
+        stale = api.http.post(phase, json={"trial_run_id": 7, "phase": "STARTING"})
+        assert stale.status_code == 400, stale.text
+        assert api.ok("GET", f"/api/v1/trials/{tid}")["state"] == "RUNNING"
+    finally:
+        api.close()

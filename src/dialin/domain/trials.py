@@ -36,6 +36,7 @@ __all__ = [
     "from_run_state",
     "patch_state",
     "record_early_exit",
+    "report_allocation_phase",
     "run_state_of",
     "searcher_exit_reason",
     "settle_without_allocation",
@@ -165,13 +166,17 @@ class Trial:
     allocation_seconds: float = 0.0
     allocation_started_at: int | None = None
     log_retention_days: int | None = None
+    # What the open allocation's launcher said it is doing (PULLING, STARTING, RUNNING).
+    allocation_phase: ActiveSubState | None = None
 
     @property
     def sub_state(self) -> ActiveSubState | None:
-        """Unmanaged trials are RUNNING while ACTIVE; managed ones wait QUEUED for an allocation.
-        (dialin's launchers report no image-pull or start-up phase.)"""
+        """Unmanaged trials are RUNNING while ACTIVE; managed ones wait QUEUED for an allocation,
+        then show the phase its launcher reported (RUNNING when it reports none)."""
         if self.state != TrialState.ACTIVE:
             return None
+        if self.managed and self.allocation_open and self.allocation_phase is not None:
+            return self.allocation_phase
         if not self.managed or self.allocation_open:
             return ActiveSubState.RUNNING
         return ActiveSubState.QUEUED
@@ -277,7 +282,23 @@ def start_allocation(trial: Trial) -> Trial:
         trial_run_id=trial.trial_run_id + 1,
         preemption_acknowledged=False,
         allocation_open=True,
+        allocation_phase=None,
     )
+
+
+def report_allocation_phase(trial: Trial, trial_run_id: int, phase: str) -> Trial:
+    """The launcher of the open allocation says what it does now (PULLING, STARTING, RUNNING)."""
+    try:
+        parsed = ActiveSubState(phase)
+    except ValueError:
+        parsed = ActiveSubState.QUEUED
+    if parsed == ActiveSubState.QUEUED:
+        raise InvalidField("phase", "phase must be one of PULLING, STARTING, RUNNING")
+    if not trial.allocation_open or trial_run_id != trial.trial_run_id:
+        raise InvalidTransition(
+            f"Allocation {trial.id}.{trial_run_id} is not the trial's open allocation"
+        )
+    return replace(trial, allocation_phase=parsed)
 
 
 class ExitCause(StrEnum):

@@ -83,9 +83,16 @@ class OrchestrationApi:
 
     # The trial of a run (the same record, dialin's lifecycle view)
 
-    def start_allocation(self, run_id: str, max_restarts: int) -> dict[str, Any]:
+    def start_allocation(self, run_id: str, max_restarts: int, phase: str) -> dict[str, Any]:
         trial: dict[str, Any] = self.http.post(
-            f"/api/v1/trials/{run_id}/allocations", {"max_restarts": max_restarts}
+            f"/api/v1/trials/{run_id}/allocations", {"max_restarts": max_restarts, "phase": phase}
+        )
+        return trial
+
+    def report_allocation_phase(self, run_id: str, trial_run_id: int, phase: str) -> dict[str, Any]:
+        trial: dict[str, Any] = self.http.post(
+            f"/api/v1/trials/{run_id}/allocations/phase",
+            {"trial_run_id": trial_run_id, "phase": phase},
         )
         return trial
 

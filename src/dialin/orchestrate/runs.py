@@ -12,9 +12,11 @@ while the model runs and reports how each allocation ended; the server decides w
 * A paused trial waits for ``dialin trial activate`` and then runs again as a new allocation.
 
 ACTIVE sub-states, as the launcher goes through them: QUEUED once the run exists, STARTING
-while the allocation opens and the model is spawned, RUNNING once the model process exists.
-PULLING is skipped: a local model runs in this machine's environment, there is no image to pull.
-Each is printed through ``on_phase`` and written to the trial's logs (stream ``launcher``).
+from the allocation's opening while the model is spawned, RUNNING once the model process
+exists. The launcher reports each to the server (the trial's ``state`` shows it), prints the
+state the server answered through ``on_phase`` and writes it to the trial's logs (stream
+``launcher``). PULLING is skipped: a local model runs in this machine's environment, there is
+no image to pull.
 """
 
 from __future__ import annotations
@@ -139,9 +141,25 @@ class _Supervision:
         self._sink = launcher.sink_for(run)
         self.canceled = False
 
+    def _show(self, trial_run_id: int, what: str) -> None:
+        self.launcher.on_phase(self.run_record, what)
+        self._ship(trial_run_id, "launcher", [what])
+
     def _phase(self, trial_run_id: int, phase: str) -> None:
-        self.launcher.on_phase(self.run_record, phase)
-        self._ship(trial_run_id, "launcher", [phase])
+        """Report the phase; show the trial's state as the server has it now."""
+        try:
+            trial = self.api.report_allocation_phase(self.run_id, trial_run_id, phase)
+        except DialinError:
+            # E.g. killed meantime: the watch loop reads that next; show what we do anyway.
+            self._show(trial_run_id, phase)
+            return
+        self._show(trial_run_id, str(trial["state"]))
+
+    def _start_allocation(self) -> int:
+        trial = self.api.start_allocation(self.run_id, self.launcher.max_restarts, "STARTING")
+        trial_run_id = int(trial["trial_run_id"])
+        self._show(trial_run_id, str(trial["state"]))
+        return trial_run_id
 
     def _ship(self, trial_run_id: int, stream: str, lines: list[str]) -> None:
         # The trial's logs are a convenience (`dialin trial logs`): a failed write stops nothing.
@@ -161,11 +179,9 @@ class _Supervision:
 
     def run(self) -> RunEnd:
         self.launcher.on_phase(self.run_record, "QUEUED")
-        trial = self.api.start_allocation(self.run_id, self.launcher.max_restarts)
-        trial_run_id: int | None = int(trial["trial_run_id"])
+        trial_run_id: int | None = self._start_allocation()
         status: int | None = None
         while trial_run_id is not None:
-            self._phase(trial_run_id, "STARTING")
             process = self._spawn(trial_run_id)
             self._phase(trial_run_id, "RUNNING")
             stopped = self._watch(process, trial_run_id)
@@ -250,7 +266,8 @@ class _Supervision:
             raise
         if exited.get("reallocate"):
             next_run_id = int(exited["trial_run_id"])
-            self._phase(next_run_id, f"RESTARTING after {error} (restart {exited['restarts']})")
+            self._show(next_run_id, f"RESTARTING after {error} (restart {exited['restarts']})")
+            self._phase(next_run_id, "STARTING")
             return next_run_id
         if exited.get("trial_state") == "PAUSED":
             return self._wait_for_activation(trial_run_id)
@@ -258,7 +275,7 @@ class _Supervision:
 
     def _wait_for_activation(self, trial_run_id: int) -> int | None:
         """A paused trial holds its slot until activated (a new allocation) or ended."""
-        self._phase(trial_run_id, "PAUSED: waiting for `dialin trial activate`")
+        self._show(trial_run_id, "PAUSED: waiting for `dialin trial activate`")
         while True:
             if self.interrupt.is_set():
                 self.canceled = True
@@ -268,8 +285,7 @@ class _Supervision:
             if state in _TERMINAL:
                 return None
             if state == "ACTIVE":
-                trial = self.api.start_allocation(self.run_id, self.launcher.max_restarts)
-                return int(trial["trial_run_id"])
+                return self._start_allocation()
             if state is not None and state != "PAUSED":
                 # Stopping without an allocation settles at once; read it once more.
                 continue

@@ -46,6 +46,7 @@ from dialin.domain.trials import (
     allocation_exited,
     early_exit_overdue,
     record_early_exit,
+    report_allocation_phase,
     should_stop,
     start_allocation,
 )
@@ -221,10 +222,16 @@ class TrialService:
         )
 
     def start_allocation(
-        self, client_id: int, trial_id: int, *, max_restarts: int | None = None
+        self,
+        client_id: int,
+        trial_id: int,
+        *,
+        max_restarts: int | None = None,
+        phase: str | None = None,
     ) -> Trial:
         """A launcher starts the trial's code: a new run id (unmanaged: "start", RUNNING);
-        ``max_restarts``, when given, is how many crashes the launcher restarts."""
+        ``max_restarts``, when given, is how many crashes the launcher restarts; ``phase``
+        what the launcher does first (see ``report_allocation_phase``)."""
         with self._uow(write=True) as store:
             trial = self._require(store, client_id, trial_id, lock=True)
             # A trial that runs on allocations is managed from now on (restarts, preemption).
@@ -232,7 +239,18 @@ class TrialService:
             if max_restarts is not None:
                 managed = replace(managed, max_restarts=max_restarts)
             started = start_allocation(managed)
+            if phase is not None:
+                started = report_allocation_phase(started, started.trial_run_id, phase)
             return save_trial(store, trial, started, self._clock(), "allocation started")
+
+    def report_allocation_phase(
+        self, client_id: int, trial_id: int, trial_run_id: int, phase: str
+    ) -> Trial:
+        """The ACTIVE sub-state of a managed trial, as its launcher goes through it."""
+        with self._uow(write=True) as store:
+            trial = self._require(store, client_id, trial_id, lock=True)
+            reported = report_allocation_phase(trial, trial_run_id, phase)
+            return save_trial(store, trial, reported, self._clock(), f"launcher: {phase}")
 
     def allocation_exited(
         self, client_id: int, trial_id: int, trial_run_id: int, exit: AllocationExit

@@ -247,6 +247,8 @@ class TrainingRunRow(Base):
         Boolean, default=False, server_default=false()
     )
     allocation_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the open allocation's launcher phase: PULLING, STARTING or RUNNING (trials §1.1)
+    allocation_phase: Mapped[str | None] = mapped_column(String(16), nullable=True)
     end_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     summary_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     total_batches: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -89,15 +89,35 @@ def create_trial(experiment_id: int, body: Body, caller: Caller, services: Svc) 
 
 @router.post("/trials/{trial_id:id}/allocations")
 def start_allocation(trial_id: int, body: Body, caller: Caller, services: Svc) -> Response:
-    """A launcher starts the trial's code: ``{max_restarts?}`` (optional) sets how many crashes
-    the launcher restarts."""
+    """A launcher starts the trial's code: ``{max_restarts?, phase?}`` (both optional) set how
+    many crashes the launcher restarts and what it does first (PULLING, STARTING, RUNNING)."""
     obj = expect_object(body, "body")
-    reject_unknown_keys(obj, ("max_restarts",), "")
+    reject_unknown_keys(obj, ("max_restarts", "phase"), "")
     given = obj.get("max_restarts")
     max_restarts = None if given is None else expect_integer(given, "max_restarts")
     if max_restarts is not None and max_restarts < 0:
         raise InvalidField("max_restarts", "max_restarts must not be negative")
-    trial = services.trials.start_allocation(caller.client_id, trial_id, max_restarts=max_restarts)
+    phase = obj.get("phase")
+    trial = services.trials.start_allocation(
+        caller.client_id,
+        trial_id,
+        max_restarts=max_restarts,
+        phase=None if phase is None else expect_string(phase, "phase"),
+    )
+    return reply(render_trial(trial))
+
+
+@router.post("/trials/{trial_id:id}/allocations/phase")
+def report_allocation_phase(trial_id: int, body: Body, caller: Caller, services: Svc) -> Response:
+    """The open allocation's launcher says what it does now: ``{trial_run_id, phase}``."""
+    obj = expect_object(body, "body")
+    reject_unknown_keys(obj, ("trial_run_id", "phase"), "")
+    trial = services.trials.report_allocation_phase(
+        caller.client_id,
+        trial_id,
+        expect_integer(require(obj, "trial_run_id"), "trial_run_id"),
+        expect_string(require(obj, "phase"), "phase"),
+    )
     return reply(render_trial(trial))
 
 

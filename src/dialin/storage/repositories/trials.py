@@ -12,6 +12,7 @@ from dialin.domain.checkpoints import Checkpoint, CheckpointState
 from dialin.domain.metric_reports import MetricsReport
 from dialin.domain.trial_history import LogLine, StateChange
 from dialin.domain.trials import (
+    ActiveSubState,
     EarlyExitReason,
     RunState,
     Trial,
@@ -64,6 +65,7 @@ def _trial(row: TrainingRunRow) -> Trial:
         early_exit_at=row.early_exit_at,
         preemption_acknowledged=row.preemption_acknowledged,
         allocation_open=row.allocation_open,
+        allocation_phase=ActiveSubState(row.allocation_phase) if row.allocation_phase else None,
         client_id=row.client_id,
         name=row.name,
         hparams=dict(row.assignments),
@@ -198,6 +200,7 @@ class SqlTrialStore:
         row.early_exit_at = trial.early_exit_at
         row.preemption_acknowledged = trial.preemption_acknowledged
         row.allocation_open = trial.allocation_open
+        row.allocation_phase = trial.allocation_phase.value if trial.allocation_phase else None
         row.progress = trial.progress
         row.reopened = trial.reopened
         row.wall_clock_s = trial.allocation_seconds
