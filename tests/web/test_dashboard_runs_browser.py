@@ -266,6 +266,50 @@ def test_the_project_page_lists_ai_experiments_and_runs(
     assert problems.errors == []
 
 
+def test_a_new_ai_experiment_says_what_to_do_and_a_long_one_pages_and_samples(
+    chromium: Any, server: RunningServer, seeded: Seeded
+) -> None:
+    conn = connect(server.api_url, server.token_a)
+    client_id = str(conn.tokens("self").fetch().client)
+    definition = {
+        "parameters": [{"name": "lr", "type": "double", "bounds": {"min": 0.0, "max": 1.0}}],
+        "metrics": [{"name": "loss", "objective": "minimize"}],
+    }
+    conn.clients(client_id).projects().create(id="sweeps", name="Sweeps")
+    ai = conn.clients(client_id).projects("sweeps").aiexperiments()
+    empty = ai.create(name="Empty sweep", **definition)
+    long = ai.create(name="Long sweep", **definition)
+    runs = [conn.aiexperiments(long.id).training_runs().create(name=f"r{i}").id for i in range(27)]
+
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
+    page.goto(f"{server.api_url}/aiexperiments/{empty.id}/summary")
+    wait_for_tab(page, "summary")
+    assert "No runs yet" in page.inner_text("#trial-states")
+    assert "No best run yet" in page.inner_text("#best-runs")
+    for tab in ("runs", "curves"):
+        page.click(f"#tab-{tab}")
+        wait_for_tab(page, tab)
+        assert "No runs yet" in page.inner_text(f"#panel-{tab}")
+    screenshot(page, "ai-experiment-empty")
+
+    page.goto(f"{server.api_url}/aiexperiments/{long.id}/runs")
+    wait_for_tab(page, "runs")
+    assert page.locator("#panel-runs tbody tr").count() == 25
+    assert "27 runs" in page.inner_text("#panel-runs caption")
+    page.get_by_role("button", name="Older →").click()
+    page.wait_for_function("document.querySelectorAll('#panel-runs tbody tr').length === 2")
+    oldest = page.locator("#panel-runs tbody tr").evaluate_all(
+        "rows => rows.map((r) => r.dataset.run)"
+    )
+    assert sorted(oldest) == sorted(str(r) for r in runs[:2])
+    page.click("#tab-curves")
+    wait_for_tab(page, "curves")
+    assert "No metric reports yet" in page.inner_text("#panel-curves")
+    assert "Curves of 20 of 27 runs" in page.inner_text("#curves-sampled")
+    context.close()
+    assert problems.errors == []
+
+
 def test_another_client_gets_the_404_page_for_the_ai_experiment_and_its_run(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:

@@ -14,7 +14,7 @@
   const curves = { metric: null, group: "" };
 
   function runLink(run) {
-    return el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`);
+    return el("span", {}, el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`), " ", el("small", { class: "muted" }, `#${run.id}`));
   }
 
   function valuesText(run) {
