@@ -19,6 +19,7 @@ from dialin.domain.parameters import Assignments
 from dialin.domain.progress import ObservationProgress
 from dialin.domain.sessions import WebSession
 from dialin.domain.suggestions import QueuedSuggestion, Suggestion
+from dialin.domain.trial_curves import TrialStates
 from dialin.domain.trial_history import LogLine, StateChange
 from dialin.domain.trials import Trial, TrialState
 from dialin.services.run_ports import FileStore, RunStore, SecretStore
@@ -205,6 +206,10 @@ class TrialStore(Protocol):
     def logs(self, trial_id: int, *, after: int, limit: int) -> list[LogLine]: ...
 
 
+class TrialTallyStore(Protocol):
+    def state_tally(self, experiment_id: int) -> TrialStates: ...
+
+
 class Store(Protocol):
     @property
     def clients(self) -> ClientStore: ...
@@ -220,6 +225,8 @@ class Store(Protocol):
     def observations(self) -> ObservationStore: ...
     @property
     def trials(self) -> TrialStore: ...
+    @property
+    def trial_tallies(self) -> TrialTallyStore: ...
     @property
     def runs(self) -> RunStore: ...
     @property
