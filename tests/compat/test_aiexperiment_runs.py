@@ -4,6 +4,7 @@ observation a finished run makes, progress and budget, best runs, archive cascad
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -231,3 +232,26 @@ def test_asha_stops_weak_runs_through_their_checkpoints(conn: Any, project: str)
     assert "loss" not in conn.training_runs(strong.id).fetch().values
     (best,) = list(conn.aiexperiments(experiment.id).best_training_runs().fetch().iterate_pages())
     assert best.id == strong.id
+
+
+def test_a_worker_reading_the_last_leased_slot_waits_and_then_stops(
+    server: RunningServer, project: str
+) -> None:
+    """Two SigOpt workers read the experiment at its last free run: the first holds the slot,
+    the second waits for the first's run and is then told nothing remains."""
+    experiment = _experiment(budget=1)
+    url = f"{server.api_url}/v1/aiexperiments/{experiment.id}"
+    as_worker = {"User-Agent": "sigopt-python/8.8.3 (CLI)"}
+    with httpx.Client(auth=(server.token_a, ""), headers=as_worker, timeout=60) as worker:
+        assert worker.get(url).json()["progress"]["remaining_budget"] == 1
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            second = pool.submit(worker.get, url)
+            # Give the second read time to reach the server: it is held there, not answered.
+            time.sleep(1.0)
+            assert not second.done()
+            created = worker.post(f"{url}/training_runs", json={"name": "last"})
+            assert created.status_code == 200, created.text
+            assert second.result(timeout=30).json()["progress"]["remaining_budget"] == 0
+    # Readers other than SigOpt's client hold nothing and never wait.
+    with httpx.Client(auth=(server.token_a, ""), timeout=60) as viewer:
+        assert viewer.get(url).json()["progress"]["remaining_budget"] == 0

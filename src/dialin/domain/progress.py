@@ -31,6 +31,8 @@ class RunProgress:
     # False while the experiment's lifecycle state refuses new runs (paused, stopping, ended
     # other than COMPLETED): then nothing remains, so SigOpt's worker loops end cleanly.
     accepts_runs: bool = True
+    # Budget slots other SigOpt workers were just told are free and are about to take.
+    reserved: int = 0
 
     @property
     def total_run_count(self) -> int:
@@ -40,4 +42,6 @@ class RunProgress:
     def remaining_budget(self) -> int | None:
         if not self.accepts_runs:
             return 0
-        return None if self.budget is None else self.budget - self.total_run_count
+        if self.budget is None:
+            return None
+        return self.budget - self.total_run_count - self.reserved

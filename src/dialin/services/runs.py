@@ -5,6 +5,7 @@ validation reports (spec trials §7.4). Each change lets the experiment's state 
 from __future__ import annotations
 
 import builtins
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -31,7 +32,7 @@ from dialin.domain.trial_views import MetricsIngest
 from dialin.domain.trials import TrialState, should_stop
 from dialin.errors import Forbidden, InvalidField, NotFound
 from dialin.optimizer import best_observations
-from dialin.services.experiments import require_experiment, require_live
+from dialin.services.experiments import ExperimentView, require_experiment, require_live
 from dialin.services.metric_ingest import ingest_report
 from dialin.services.ports import Clock, Store, UnitOfWork
 from dialin.services.searcher import result_values
@@ -39,7 +40,11 @@ from dialin.services.suggest import SuggestionService
 from dialin.services.trial_lifecycle import continue_experiment, settle_experiment
 from dialin.services.trials import TrialService
 
-__all__ = ["RunService", "require_run"]
+__all__ = ["BUDGET_LEASE_S", "RunService", "require_run"]
+
+# How long a worker that was told a budget slot is free holds it before creating its run.
+BUDGET_LEASE_S = 10
+_LEASE_POLL_S = 0.05
 
 
 def require_run(store: Store, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun:
@@ -165,6 +170,7 @@ class RunService:
                     f"AI experiment {experiment.id} has used its budget of "
                     f"{experiment.definition.budget} runs; raise the budget to create more"
                 )
+            store.runs.take_budget_lease(experiment.id, now)
             run = replace(
                 _new_run(client_id, experiment.project, patch, now), experiment_id=experiment.id
             )
@@ -220,6 +226,35 @@ class RunService:
         )
 
     # Reading
+
+    def fetch_for_worker(self, client_id: int, experiment_id: int) -> ExperimentView:
+        """The AI experiment as a SigOpt worker loop reads it before it creates a run.
+
+        The loop creates a run only while ``progress.remaining_budget`` is positive, so two
+        workers reading the last free slot at once would both ask for it and one be refused.
+        Instead, each reader told a slot is free holds a short lease on it; while every free slot
+        is leased, a reader waits until the leases are taken (then nothing remains: it stops
+        cleanly) or expire (then it gets the slot). Creating a run never needs a lease.
+        """
+        deadline = self._clock() + BUDGET_LEASE_S + 1
+        while True:
+            with self._uow(write=True) as store:
+                experiment = require_experiment(store, client_id, experiment_id, lock=True)
+                if not experiment.runs_only:
+                    raise NotFound()
+                now = self._clock()
+                progress = store.runs.progress(experiment.id, experiment.definition.budget)
+                free = progress.remaining_budget
+                if experiment.deleted or free is None or free <= 0:
+                    return ExperimentView(experiment, progress)
+                leased = store.runs.budget_leases(experiment.id, now)
+                reserved = replace(progress, reserved=leased)
+                if free > leased or now >= deadline:
+                    store.runs.lease_budget(experiment.id, now + BUDGET_LEASE_S)
+                    return ExperimentView(experiment, reserved)
+            # Another worker holds the last free slot for the moment between its read and its
+            # run; its run (or the lease's expiry) ends the wait.
+            time.sleep(_LEASE_POLL_S)
 
     def get(self, client_id: int, run_id: int) -> TrainingRun:
         with self._uow(write=False) as store:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from dialin.api.deps import Body, Caller, Query, Svc, reply
 from dialin.api.routes.experiments import list_experiments_of
@@ -18,6 +18,8 @@ from dialin.wire import (
 )
 
 router = APIRouter(prefix="/v1", tags=["aiexperiments"])
+
+_SIGOPT_CLIENT = "sigopt-python/"
 
 
 def _render(view: ExperimentView) -> dict[str, object]:
@@ -50,7 +52,13 @@ def list_aiexperiments(query: Query, caller: Caller, services: Svc) -> Response:
 
 
 @router.get("/aiexperiments/{experiment_id:id}")
-def fetch_aiexperiment(experiment_id: int, caller: Caller, services: Svc) -> Response:
+def fetch_aiexperiment(
+    experiment_id: int, request: Request, caller: Caller, services: Svc
+) -> Response:
+    # The sigopt client reads the experiment, then creates a run if budget remains: its reads
+    # hold a budget slot for that run, so parallel workers never race for the last one.
+    if request.headers.get("user-agent", "").startswith(_SIGOPT_CLIENT):
+        return reply(_render(services.runs.fetch_for_worker(caller.client_id, experiment_id)))
     return reply(_render(services.experiments.get(caller.client_id, experiment_id, runs_only=True)))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dialin.domain.progress import RunProgress
@@ -14,6 +14,7 @@ from dialin.storage.repositories.observations import SqlObservationStore
 from dialin.storage.tables import (
     ExperimentRow,
     FileRow,
+    RunBudgetLeaseRow,
     ServerSecretRow,
     SuggestionRow,
     TrainingRunRow,
@@ -162,6 +163,37 @@ class SqlRunStore:
             budget=budget,
             accepts_runs=state in (None, "ACTIVE", "COMPLETED"),
         )
+
+    def budget_leases(self, experiment_id: int, now: int) -> int:
+        self._s.execute(
+            delete(RunBudgetLeaseRow).where(
+                RunBudgetLeaseRow.experiment_id == experiment_id, RunBudgetLeaseRow.expires <= now
+            )
+        )
+        return (
+            self._s.scalar(
+                select(func.count())
+                .select_from(RunBudgetLeaseRow)
+                .where(RunBudgetLeaseRow.experiment_id == experiment_id)
+            )
+            or 0
+        )
+
+    def lease_budget(self, experiment_id: int, expires: int) -> None:
+        self._s.add(RunBudgetLeaseRow(experiment_id=experiment_id, expires=expires))
+        self._s.flush()
+
+    def take_budget_lease(self, experiment_id: int, now: int) -> None:
+        oldest = self._s.scalar(
+            select(RunBudgetLeaseRow.id)
+            .where(
+                RunBudgetLeaseRow.experiment_id == experiment_id, RunBudgetLeaseRow.expires > now
+            )
+            .order_by(RunBudgetLeaseRow.id)
+            .limit(1)
+        )
+        if oldest is not None:
+            self._s.execute(delete(RunBudgetLeaseRow).where(RunBudgetLeaseRow.id == oldest))
 
     def count_in_project(self, client_id: int, project: str) -> int:
         return (
