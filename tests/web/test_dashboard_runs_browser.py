@@ -250,6 +250,35 @@ def test_a_running_runs_logs_arrive_without_a_reload(
     assert problems.errors == []
 
 
+def test_a_long_log_opens_at_its_end_and_pages_back(
+    chromium: Any, server: RunningServer, api: TrialApi
+) -> None:
+    conn = connect(server.api_url, server.token_a)
+    client_id = str(conn.tokens("self").fetch().client)
+    conn.clients(client_id).projects().create(id="logs", name="Logs")
+    run = conn.clients(client_id).projects("logs").training_runs().create(name="chatty").id
+    _start(api, run)
+    lines = [f"line {i}" for i in range(1100)]
+    api.ok("POST", f"/api/v1/trials/{run}/logs", json={"trial_run_id": 1, "lines": lines})
+
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
+    page.goto(f"{server.api_url}/runs/{run}/logs")
+    wait_for_tab(page, "logs")
+    shown = page.locator("#log-lines li .log-text")
+    assert shown.count() == 500
+    assert (shown.first.inner_text(), shown.last.inner_text()) == ("line 600", "line 1099")
+    earlier = page.get_by_role("button", name="Show 500 earlier lines")
+    earlier.click()
+    page.wait_for_function("document.querySelectorAll('#log-lines li').length === 1000")
+    assert shown.first.inner_text() == "line 100"
+    earlier.click()
+    page.wait_for_function("document.querySelectorAll('#log-lines li').length === 1100")
+    assert shown.first.inner_text() == "line 0" and earlier.is_hidden()
+    screenshot(page, "run-logs-long")
+    context.close()
+    assert problems.errors == []
+
+
 def test_the_project_page_lists_ai_experiments_and_runs(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:

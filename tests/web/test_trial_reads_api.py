@@ -52,6 +52,18 @@ def test_a_trials_reports_page_by_id_and_filter_by_group(api: TrialApi) -> None:
     ]
 
 
+def test_a_log_tail_gives_the_newest_lines_and_pages_back(api: TrialApi) -> None:
+    trial = api.started_trial(api.experiment())["id"]
+    lines = [f"line {i}" for i in range(12)]
+    api.ok("POST", f"/api/v1/trials/{trial}/logs", json={"trial_run_id": 1, "lines": lines})
+    newest = api.ok("GET", f"/api/v1/trials/{trial}/logs/tail?limit=5")["data"]
+    assert [line["content"] for line in newest] == lines[7:]
+    before = newest[0]["id"]
+    earlier = api.ok("GET", f"/api/v1/trials/{trial}/logs/tail?limit=5&before={before}")["data"]
+    assert [line["content"] for line in earlier] == lines[2:7]
+    assert api.ok("GET", f"/api/v1/trials/{trial}/logs/tail")["data"][0]["content"] == "line 0"
+
+
 def test_curves_and_state_tally_of_an_experiments_trials(api: TrialApi) -> None:
     experiment = api.experiment()
     finished = _reported_trial(api, experiment, steps=4)
@@ -89,6 +101,7 @@ def test_bad_parameters_name_their_field(api: TrialApi) -> None:
         (f"/api/v1/experiments/{experiment}/metric_curves", "trials"),
         (f"/api/v1/experiments/{experiment}/metric_curves?trials=1,x", "trials"),
         ("/api/v1/trials", "ids"),
+        (f"/api/v1/trials/{trial}/logs/tail?before=x", "before"),
         (
             f"/api/v1/experiments/{experiment}/metric_curves?trials="
             + ",".join(str(i) for i in range(1, 52)),
@@ -109,6 +122,7 @@ def test_another_clients_trials_and_experiments_do_not_exist(
         f"/api/v1/trials/{trial}/metrics",
         f"/api/v1/experiments/{experiment}/metric_curves?trials={trial}",
         f"/api/v1/experiments/{experiment}/trial_states",
+        f"/api/v1/trials/{trial}/logs/tail",
     ):
         assert other.http.get(path).status_code == 404, path
     assert other.ok("GET", f"/api/v1/trials?ids={trial}")["data"] == []

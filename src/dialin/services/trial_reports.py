@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from dialin.domain.metric_reports import MetricsReport
 from dialin.domain.trial_curves import TrialCurve, TrialStates, curve_of
+from dialin.domain.trial_history import LogLine
 from dialin.domain.trials import Trial
 from dialin.errors import NotFound
 from dialin.services.experiments import require_experiment
@@ -32,6 +33,16 @@ class TrialReportService:
             reports = store.trials.reports(trial_id)
         chosen = [r for r in reports if r.id > after and (group is None or r.group == group)]
         return chosen[:limit]
+
+    def log_tail(
+        self, client_id: int, trial_id: int, *, before: int | None, limit: int
+    ) -> list[LogLine]:
+        """The newest ``limit`` log lines (before id ``before``), oldest first: a log viewer
+        opens at the end and pages back."""
+        with self._uow(write=False) as store:
+            if store.trials.get(client_id, trial_id) is None:
+                raise NotFound()
+            return store.trials.logs_before(trial_id, before=before, limit=limit)
 
     def states(self, client_id: int, experiment_id: int) -> TrialStates:
         """How many of the experiment's trials are in each shown state, and their restarts."""

@@ -1,5 +1,6 @@
 """Reads for watching trials (``/api/v1``): a trial's metric reports by group and step, the
-metric curves of some trials of an experiment, the tally of its trial states, trials by id.
+metric curves of some trials of an experiment, the tally of its trial states, trials by id,
+and the newest lines of a trial's log.
 
 Another client's trial or experiment does not exist for the caller (404).
 """
@@ -17,7 +18,7 @@ from dialin.wire.trial_reports import (
     render_curves,
     render_trial_states,
 )
-from dialin.wire.trials import render_report, render_trial
+from dialin.wire.trials import render_log_line, render_report, render_trial
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
 
@@ -37,6 +38,19 @@ def list_reports(trial_id: int, query: Query, caller: Caller, services: Svc) -> 
         limit=parse_report_limit(query),
     )
     return reply({"object": "list", "data": [render_report(r) for r in reports]})
+
+
+@router.get("/trials/{trial_id:id}/logs/tail")
+def log_tail(trial_id: int, query: Query, caller: Caller, services: Svc) -> Response:
+    """``?before=<line id>&limit=``: the newest lines (before a line), oldest first; newer ones
+    come from ``/logs?after=``."""
+    lines = services.trial_reports.log_tail(
+        caller.client_id,
+        trial_id,
+        before=parse_int("before", query.get("before")),
+        limit=parse_report_limit(query),
+    )
+    return reply({"object": "list", "data": [render_log_line(line) for line in lines]})
 
 
 @router.get("/experiments/{experiment_id:id}/metric_curves")

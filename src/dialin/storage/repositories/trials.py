@@ -106,6 +106,17 @@ def _checkpoint(row: TrialCheckpointRow) -> Checkpoint:
     )
 
 
+def _log_line(row: TrialLogRow) -> LogLine:
+    return LogLine(
+        id=row.id,
+        trial_id=row.training_run_id,
+        trial_run_id=row.trial_run_id,
+        stream=row.stream,
+        content=row.content,
+        at=row.at,
+    )
+
+
 class SqlTrialStore:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -436,14 +447,12 @@ class SqlTrialStore:
             .order_by(TrialLogRow.id)
             .limit(limit)
         )
-        return [
-            LogLine(
-                id=r.id,
-                trial_id=r.training_run_id,
-                trial_run_id=r.trial_run_id,
-                stream=r.stream,
-                content=r.content,
-                at=r.at,
-            )
-            for r in rows
-        ]
+        return [_log_line(r) for r in rows]
+
+    def logs_before(self, trial_id: int, *, before: int | None, limit: int) -> list[LogLine]:
+        """The last ``limit`` lines before id ``before`` (the newest without it), oldest first."""
+        statement = select(TrialLogRow).where(TrialLogRow.training_run_id == trial_id)
+        if before is not None:
+            statement = statement.where(TrialLogRow.id < before)
+        rows = self._s.scalars(statement.order_by(TrialLogRow.id.desc()).limit(limit))
+        return [_log_line(r) for r in reversed(list(rows))]

@@ -12,7 +12,7 @@
   let run = null;
   let trial = null;
   const curve = { metric: null, reports: [], truncated: false };
-  const logs = { after: 0, lines: [], more: false, stream: "" };
+  const logs = { after: 0, lines: [], earlier: false, stream: "" };
 
   function live() {
     return run.state === "active";
@@ -176,51 +176,82 @@
     );
   }
 
-  async function loadLogs() {
-    const page = await api(`${trialPath}/logs?after=${logs.after}&limit=${LOG_PAGE}`);
-    logs.lines.push(...page.data);
-    if (page.data.length) logs.after = page.data[page.data.length - 1].id;
-    logs.more = page.data.length === LOG_PAGE;
+  /* The log opens at its newest lines; earlier ones are paged in above, newer ones appended. */
+  async function loadEarlier() {
+    const params = new URLSearchParams({ limit: String(LOG_PAGE) });
+    if (logs.lines.length) params.set("before", String(logs.lines[0].id));
+    const page = await api(`${trialPath}/logs/tail?${params}`);
+    logs.lines.unshift(...page.data);
+    if (!logs.after && page.data.length) logs.after = page.data[page.data.length - 1].id;
+    logs.earlier = page.data.length === LOG_PAGE;
     return page.data;
   }
 
-  function shownLines() {
-    return logs.lines.filter((line) => !logs.stream || line.stream === logs.stream);
+  async function loadNewer() {
+    const fresh = [];
+    // A chatty run may write more than a page between two refreshes.
+    for (let pages = 0; pages < 20; pages += 1) {
+      const page = await api(`${trialPath}/logs?after=${logs.after}&limit=${LOG_PAGE}`);
+      fresh.push(...page.data);
+      if (page.data.length) logs.after = page.data[page.data.length - 1].id;
+      if (page.data.length < LOG_PAGE) break;
+    }
+    logs.lines.push(...fresh);
+    return fresh;
+  }
+
+  function shown(lines) {
+    return lines.filter((line) => !logs.stream || line.stream === logs.stream).map(logLine);
+  }
+
+  function logStatus() {
+    document.getElementById("log-empty").hidden = logs.lines.length > 0;
+    document.getElementById("log-earlier").hidden = !logs.earlier;
+    const count = logs.lines.length;
+    document.getElementById("log-count").textContent = `${count} line${count === 1 ? "" : "s"} shown${logs.earlier ? ", earlier ones above" : ""}, newest last`;
+  }
+
+  async function showEarlier() {
+    const list = document.getElementById("log-lines");
+    const earlier = await loadEarlier();
+    list.prepend(...shown(earlier));
+    logStatus();
   }
 
   async function drawLogs({ append = false } = {}) {
-    const panel = document.getElementById("panel-logs");
     let list = document.getElementById("log-lines");
-    if (!list) {
-      await loadLogs();
-      const streams = [...new Set(["stdout", "stderr", ...logs.lines.map((l) => l.stream)])];
-      const filter = el(
-        "select",
-        { id: "log-stream", onchange: (event) => { logs.stream = event.target.value; list.replaceChildren(...shownLines().map(logLine)); } },
-        el("option", { value: "" }, "all streams"),
-        streams.map((s) => el("option", { value: s }, s)),
-      );
-      list = el("ol", { id: "log-lines", class: "log", "aria-label": "Log lines, oldest first" });
-      panel.replaceChildren(
-        el(
-          "section",
-          { class: "card" },
-          el("div", { class: "controls" },
-            el("span", { class: "picker" }, el("label", { for: "log-stream" }, "Stream"), filter),
-            el("span", { class: "muted", id: "log-count" })),
-          list,
-          el("p", { class: "empty", id: "log-empty" }, "No log lines yet: a launched run's stdout and stderr appear here as it writes them."),
-          el("button", { type: "button", id: "log-more", class: "secondary", onclick: () => drawLogs({ append: true }) }, `Load the next ${LOG_PAGE} lines`),
-        ),
-      );
-      list.replaceChildren(...shownLines().map(logLine));
-    } else if (append) {
-      const fresh = await loadLogs();
-      list.append(...fresh.filter((line) => !logs.stream || line.stream === logs.stream).map(logLine));
+    if (list && append) {
+      const fresh = await loadNewer();
+      const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+      list.append(...shown(fresh));
+      // Follow the end of the log, unless the reader scrolled up to read.
+      if (atBottom) list.scrollTop = list.scrollHeight;
+      logStatus();
+      return;
     }
-    document.getElementById("log-empty").hidden = logs.lines.length > 0;
-    document.getElementById("log-more").hidden = !logs.more;
-    document.getElementById("log-count").textContent = `${logs.lines.length} line${logs.lines.length === 1 ? "" : "s"} loaded${logs.more ? ", more follow" : ""}`;
+    if (!list) await loadEarlier();
+    const streams = [...new Set(["stdout", "stderr", ...logs.lines.map((l) => l.stream)])];
+    const filter = el(
+      "select",
+      { id: "log-stream", onchange: (event) => { logs.stream = event.target.value; list.replaceChildren(...shown(logs.lines)); } },
+      el("option", { value: "" }, "all streams"),
+      streams.map((name) => el("option", { value: name, selected: name === logs.stream }, name)),
+    );
+    list = el("ol", { id: "log-lines", class: "log", "aria-label": "Log lines, newest last" }, shown(logs.lines));
+    document.getElementById("panel-logs").replaceChildren(
+      el(
+        "section",
+        { class: "card" },
+        el("div", { class: "controls" },
+          el("span", { class: "picker" }, el("label", { for: "log-stream" }, "Stream"), filter),
+          el("button", { type: "button", id: "log-earlier", class: "secondary", onclick: showEarlier }, `Show ${LOG_PAGE} earlier lines`),
+          el("span", { class: "muted", id: "log-count" })),
+        list,
+        el("p", { class: "empty", id: "log-empty" }, "No log lines yet: a launched run's stdout and stderr appear here as it writes them."),
+      ),
+    );
+    list.scrollTop = list.scrollHeight;
+    logStatus();
   }
 
   async function drawCheckpoints() {
@@ -304,10 +335,10 @@
       if (!live()) return;
       await loadRun();
       const current = view.current();
-      // New log lines are appended while the reader has caught up; other tabs are redrawn
+      // New log lines are appended; other tabs are redrawn
       // only when the run changed, so a refresh does not take the focus off a picker.
       if (current === "logs") {
-        if (!logs.more) await drawLogs({ append: true });
+        await drawLogs({ append: true });
       } else if (signature() !== drawn) {
         drawn = signature();
         await draw[current]();
