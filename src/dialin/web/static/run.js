@@ -215,6 +215,8 @@
     const list = document.getElementById("log-lines");
     const earlier = await loadEarlier();
     list.prepend(...shown(earlier));
+    // Show where the earlier lines begin: the reader asked for them.
+    list.scrollTop = 0;
     logStatus();
   }
 
