@@ -315,11 +315,16 @@ def test_a_new_ai_experiment_says_what_to_do_and_a_long_one_pages_and_samples(
     wait_for_tab(page, "summary")
     assert "No runs yet" in page.inner_text("#trial-states")
     assert "No best run yet" in page.inner_text("#best-runs")
-    for tab in ("runs", "curves"):
-        page.click(f"#tab-{tab}")
+    for tab in ("curves", "runs"):
+        # Tabs are links: reachable and followed from the keyboard.
+        page.focus(f"#tab-{tab}")
+        page.keyboard.press("Enter")
         wait_for_tab(page, tab)
         assert "No runs yet" in page.inner_text(f"#panel-{tab}")
     screenshot(page, "ai-experiment-empty")
+    first = conn.aiexperiments(empty.id).training_runs().create(name="first-run")
+    # The open page refreshes itself: the new run appears without a reload.
+    page.locator(f"#panel-runs tr[data-run='{first.id}']").wait_for(timeout=15_000)
 
     page.goto(f"{server.api_url}/aiexperiments/{long.id}/runs")
     wait_for_tab(page, "runs")
