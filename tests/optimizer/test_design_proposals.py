@@ -99,27 +99,6 @@ def test_design_fills_the_space_even_when_the_seed_changes_every_call():
     assert gaps["offline"] > 2 * gaps["random"], gaps
 
 
-def test_design_tries_every_category_alike():
-    choices = tuple(CategoricalValue(name, k) for k, name in enumerate("abcd", start=1))
-    definition = ExperimentDefinition(
-        type="offline",
-        parameters=(
-            Parameter("x", "double", Bounds(0, 1)),
-            Parameter("y", "double", Bounds(0, 1)),
-            Parameter("kind", "categorical", categorical_values=choices),
-        ),
-    )
-    for seed in range(5):
-        points: list[Proposal] = []
-        # three parameters: the first six points come from the design
-        for i in range(6):
-            history = [observation(k, p, 0.0) for k, p in enumerate(points)]
-            points += propose(definition, history, [], seed=seed * 1_000_003 + i)
-        counts = {c.name: sum(p.assignments["kind"] == c.name for p in points) for c in choices}
-        # categories have no order: the first and last are no farther apart than any two
-        assert min(counts.values()) >= 1 and max(counts.values()) <= 2, counts
-
-
 def test_seeds_give_different_designs():
     definition = ExperimentDefinition(
         type="offline", parameters=(Parameter("x", "double", Bounds(0, 1)),)
