@@ -141,6 +141,9 @@ def test_a_crashed_model_restarts_from_its_latest_checkpoint(
         (2, "STARTING"),
         (2, "RUNNING"),
     ]
+    output_log = api.get(f"/api/v1/trials/{run_id}/logs").json()["data"]
+    printed = [(line["trial_run_id"], line["content"]) for line in output_log]
+    assert (1, "stderr: crashing") in printed and (2, "stdout: resumed from step 10") in printed
     run = api.get(f"/v1/training_runs/{run_id}").json()
     assert run["state"] == "completed"
     assert "crashing" in run["logs"]["stderr"]["content"]

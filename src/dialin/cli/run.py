@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,11 @@ def run(
     return status
 
 
-def _supervised(supervise: Any, created: Mapping[str, Any], interrupt: threading.Event) -> RunEnd:
+def _supervised(
+    supervise: Callable[[Mapping[str, Any], threading.Event], RunEnd],
+    created: Mapping[str, Any],
+    interrupt: threading.Event,
+) -> RunEnd:
     """Supervise in a thread: the main thread stays free for the Ctrl-C handler."""
     outcome: list[RunEnd | BaseException] = []
 

@@ -11,7 +11,6 @@ import base64
 import contextlib
 import json
 import os
-import queue
 import signal
 import subprocess
 import threading
@@ -97,19 +96,11 @@ class _Captured:
 
 
 class ModelProcess:
-    """The model of run ``run_id``: a child process whose output goes to ``sink`` and into
-    memory; once it ended and its output is copied, it is put on ``done``."""
+    """A model: a child process whose output goes to ``sink`` and into memory."""
 
-    def __init__(
-        self,
-        command: Sequence[str],
-        env: Mapping[str, str],
-        sink: LineSink,
-        run_id: str,
-        done: queue.Queue[ModelProcess] | None = None,
-    ) -> None:
+    def __init__(self, command: Sequence[str], env: Mapping[str, str], sink: LineSink) -> None:
         self.command = tuple(command)
-        self.run_id = run_id
+        # Set once dialin sent it a stop or kill signal.
         self.stopped = False
         try:
             self._process = subprocess.Popen(
@@ -134,7 +125,7 @@ class ModelProcess:
         for copier in self._copiers:
             copier.start()
         self._finished = threading.Event()
-        threading.Thread(target=self._reap, args=(done,), daemon=True).start()
+        threading.Thread(target=self._reap, daemon=True).start()
 
     def _copy(self, name: str, stream: IO[bytes], sink: LineSink) -> None:
         for raw in stream:
@@ -146,13 +137,11 @@ class ModelProcess:
             sink(name, line)
         stream.close()
 
-    def _reap(self, done: queue.Queue[ModelProcess] | None) -> None:
+    def _reap(self) -> None:
         self._process.wait()
         for copier in self._copiers:
             copier.join()
         self._finished.set()
-        if done is not None:
-            done.put(self)
 
     @property
     def pid(self) -> int:
@@ -183,17 +172,15 @@ class ModelProcess:
 
 
 class Interrupt:
-    """Set by SIGINT or SIGTERM while ``catching`` is active; remembers which signal came."""
+    """Set by SIGINT or SIGTERM while ``catching`` is active."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
-        self.signal_number = signal.SIGINT
 
     def is_set(self) -> bool:
         return self.event.is_set()
 
-    def _handle(self, signal_number: int, _frame: object) -> None:
-        self.signal_number = signal.Signals(signal_number)
+    def _handle(self, _signal_number: int, _frame: object) -> None:
         self.event.set()
 
     def catching(self) -> _Catching:

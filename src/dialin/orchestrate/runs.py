@@ -202,7 +202,7 @@ class _Supervision:
             trial_run_id,
         )
         try:
-            process = ModelProcess(launcher.command, env, self._line, self.run_id)
+            process = ModelProcess(launcher.command, env, self._line)
         except DialinError as error:
             self.api.allocation_exited(self.run_id, trial_run_id, "UNRECOVERABLE", str(error))
             self.api.merge_run(self.run_id, {"dev_metadata": {"reason": "spawn failed"}})
