@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -74,6 +75,11 @@ def test_curves_and_state_tally_of_an_experiments_trials(api: TrialApi) -> None:
     )
     running = _reported_trial(api, experiment, steps=2)
     queued = api.trial(experiment)["id"]
+    starting = api.ok(
+        "POST",
+        f"/api/v1/trials/{api.trial(experiment)['id']}/allocations",
+        json={"phase": "STARTING"},
+    )["id"]
 
     curves = api.ok(
         "GET",
@@ -85,10 +91,12 @@ def test_curves_and_state_tally_of_an_experiments_trials(api: TrialApi) -> None:
     assert not curves[1]["sampled"] and curves[1]["state"] == "COMPLETED"
 
     states = api.ok("GET", f"/api/v1/experiments/{experiment}/trial_states")
-    assert states["counts"] == {"COMPLETED": 1, "QUEUED": 1, "RUNNING": 1}
-    assert states["total"] == 3 and states["restarts"] == 0
+    assert states["counts"] == {"COMPLETED": 1, "QUEUED": 1, "RUNNING": 1, "STARTING": 1}
+    assert states["total"] == 4 and states["restarts"] == 0
     listed = api.ok("GET", f"/api/v1/trials?ids={queued},{finished},{queued}")["data"]
     assert [(t["id"], t["state"]) for t in listed] == [(queued, "QUEUED"), (finished, "COMPLETED")]
+    every = api.ok("GET", f"/api/v1/trials?ids={finished},{running},{queued},{starting}")["data"]
+    assert Counter(t["state"] for t in every) == states["counts"]
 
 
 def test_bad_parameters_name_their_field(api: TrialApi) -> None:
