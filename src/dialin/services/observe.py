@@ -134,11 +134,10 @@ class ObservationService:
                 _build(store, experiment, d, now, f"observations[{i}]" if batch else "")
                 for i, d in enumerate(drafts)
             ]
-            saved = []
-            for observation, suggestion_id in built:
-                saved.append(
-                    store.observations.add(observation, score(experiment.definition, observation))
-                )
+            saved = store.observations.add_many(
+                experiment.id, [(o, score(experiment.definition, o)) for o, _ in built]
+            )
+            for _, suggestion_id in built:
                 if suggestion_id is not None:
                     store.suggestions.close(suggestion_id)
             store.experiments.touch(experiment.id, now)

@@ -55,22 +55,32 @@ class SqlObservationStore:
 
     def add(self, observation: Observation, score: float | None) -> Observation:
         """Stores ``observation`` (its id is ignored) and returns it with its new id."""
-        row = ObservationRow(
-            experiment_id=observation.experiment_id,
-            suggestion_id=observation.suggestion_id,
-            assignments=dict(observation.assignments),
-            values=values_to_json(observation.values),
-            failed=observation.failed,
-            task=task_to_json(observation.task),
-            metadata_=dict(observation.metadata) if observation.metadata is not None else None,
-            created=observation.created,
-            deleted=False,
-            score=score,
-        )
-        self._s.add(row)
+        return self.add_many(observation.experiment_id, [(observation, score)])[0]
+
+    def add_many(
+        self, experiment_id: int, scored: Sequence[tuple[Observation, float | None]]
+    ) -> list[Observation]:
+        """Stores observations of one experiment, each with its score: one insert and one
+        adjustment of the tallies for the whole batch."""
+        rows = [
+            ObservationRow(
+                experiment_id=experiment_id,
+                suggestion_id=observation.suggestion_id,
+                assignments=dict(observation.assignments),
+                values=values_to_json(observation.values),
+                failed=observation.failed,
+                task=task_to_json(observation.task),
+                metadata_=dict(observation.metadata) if observation.metadata is not None else None,
+                created=observation.created,
+                deleted=False,
+                score=score,
+            )
+            for observation, score in scored
+        ]
+        self._s.add_all(rows)
         self._s.flush()
-        self._tallies.record(row.experiment_id, (), [_reported(row)])
-        return observation_from_row(row)
+        self._tallies.record(experiment_id, (), [_reported(row) for row in rows])
+        return [observation_from_row(row) for row in rows]
 
     def save(self, observation: Observation, score: float | None) -> None:
         # Locked and re-read: the tallies subtract what the row held, not what this session

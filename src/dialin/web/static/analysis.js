@@ -345,9 +345,11 @@ const dialinAnalysis = (() => {
     const fresh = await api(`/api/v1/experiments/${experimentId}/analysis`);
     // A poll that brings nothing new redraws nothing.
     const text = JSON.stringify(fresh);
-    if (text === answered) return data;
+    const shown = panel.querySelector("#plot-history, .empty");
+    if (text === answered && shown) return data;
     answered = text;
-    const shapeChanged = !data || JSON.stringify(fresh.fields) !== JSON.stringify(data.fields) || !data.observation_count;
+    const shapeChanged =
+      !data || !shown || JSON.stringify(fresh.fields) !== JSON.stringify(data.fields) || !data.observation_count;
     data = fresh;
     if (shapeChanged) build();
     else {
