@@ -8,6 +8,7 @@ import re
 import secrets
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -374,3 +375,53 @@ def test_experiment_kill_from_another_terminal_kills_its_running_models(
     assert f"AI experiment {experiment_id}: 0 runs completed, 0 failed, 2 canceled" in stdout
     assert [_trial(api, r["id"])["state"] for r in first] == ["CANCELED", "CANCELED"]
     assert all(not _alive(int(r["dev_metadata"]["model_pid"])) for r in first)
+
+
+@on_sqlite
+def test_resume_ends_runs_whose_launcher_on_another_host_fell_silent(
+    workdir: Path, remote_env: dict[str, str], api: httpx.Client
+) -> None:
+    client = api.get("/v1/tokens/self").json()["client"]
+    project = f"elsewhere-{secrets.token_hex(4)}"
+    created = api.post(f"/v1/clients/{client}/projects", json={"id": project, "name": project})
+    assert created.status_code == 200, created.text
+    experiment = api.post(
+        f"/v1/clients/{client}/projects/{project}/aiexperiments",
+        json={
+            "name": "launched elsewhere",
+            "parameters": [{"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            "metrics": [{"name": "score"}],
+            "budget": 2,
+        },
+    ).json()
+
+    def launched_elsewhere(heartbeat_age_s: int) -> dict[str, Any]:
+        meta = {
+            "launcher_host": "another-host.example",
+            "launcher_pid": 4242,
+            "launcher_heartbeat": int(time.time()) - heartbeat_age_s,
+        }
+        created = api.post(
+            f"/v1/aiexperiments/{experiment['id']}/training_runs",
+            json={"name": "remote", "dev_metadata": meta},
+        )
+        assert created.status_code == 200, created.text
+        run: dict[str, Any] = created.json()
+        return run
+
+    silent, beating = launched_elsewhere(600), launched_elsewhere(5)
+
+    resumed = dialin(
+        ["optimize", "--resume", experiment["id"], "python", "quick.py"], workdir, remote_env
+    )
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert re.search(
+        rf"Run {silent['id']} ended: orphaned: its launcher another-host.example:4242 sent no"
+        r" heartbeat for 6\d\d s",
+        resumed.stdout,
+    ), resumed.stdout
+    assert f"Run {beating['id']} ended" not in resumed.stdout
+    assert _trial(api, silent["id"])["state"] == "CANCELED"
+    # A launcher that still beats owns its run; the budget is full, so nothing else ran.
+    assert [r["state"] for r in runs_of(api, experiment["id"])] == ["failed", "active"]

@@ -37,11 +37,22 @@ from dialin.orchestrate.api import OrchestrationApi
 from dialin.orchestrate.local import LineSink, ModelProcess, run_environment, truncate_log
 from dialin.orchestrate.owners import Owner
 
-__all__ = ["POLL_S", "Launcher", "PhaseSink", "RunEnd", "default_run_name", "source_code"]
+__all__ = [
+    "HEARTBEAT_S",
+    "POLL_S",
+    "Launcher",
+    "PhaseSink",
+    "RunEnd",
+    "default_run_name",
+    "source_code",
+]
 
 # How often a running trial's state is read: the delay before a pause or kill from another
 # terminal takes effect, and how late past its deadline an early exit is killed.
 POLL_S = 1.0
+# How often the launcher writes dev_metadata.launcher_heartbeat: a resume on another host
+# takes a run whose heartbeat is long past for an orphan (orphans.py).
+HEARTBEAT_S = 30.0
 _WAIT_S = 0.1
 _KILLING = frozenset({"STOPPING_KILLED", "STOPPING_ERROR"})
 _GRACEFUL = frozenset({"PAUSED", "STOPPING_CANCELED"})
@@ -114,9 +125,10 @@ class Launcher:
     def create_body(self) -> dict[str, Any]:
         """The new run's fields; its ``dev_metadata`` names this launcher, so a later
         ``--resume`` can tell a run whose launcher died (owners.py)."""
+        owner = Owner.of_process("launcher", os.getpid()).dev_metadata()
         body: dict[str, Any] = {
             "name": self.run_name or default_run_name(self.project),
-            "dev_metadata": Owner.of_process("launcher", os.getpid()).dev_metadata(),
+            "dev_metadata": {**owner, "launcher_heartbeat": int(time.time())},
         }
         if self.source:
             body["source_code"] = dict(self.source)
@@ -140,6 +152,7 @@ class _Supervision:
         self._lock = threading.Lock()
         self._sink = launcher.sink_for(run)
         self.canceled = False
+        self._next_beat = time.monotonic() + HEARTBEAT_S
 
     def _show(self, trial_run_id: int, what: str) -> None:
         self.launcher.on_phase(self.run_record, what)
@@ -237,7 +250,19 @@ class _Supervision:
                 process.kill()
         return process.stopped
 
+    def _beat(self) -> None:
+        now = time.monotonic()
+        if now < self._next_beat:
+            return
+        self._next_beat = now + HEARTBEAT_S
+        # A missed beat is made up by the next one.
+        with contextlib.suppress(DialinError):
+            self.api.merge_run(
+                self.run_id, {"dev_metadata": {"launcher_heartbeat": int(time.time())}}
+            )
+
     def _trial_state(self) -> str | None:
+        self._beat()
         try:
             return str(self.api.trial_signals(self.run_id)["state"])
         except DialinError:
