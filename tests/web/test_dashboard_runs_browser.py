@@ -193,6 +193,9 @@ def test_the_run_page_shows_metrics_logs_checkpoints_and_transitions(
     wait_for_tab(page, "overview")
     assert page.inner_text("#trial-state") == "COMPLETED"
     assert page.inner_text("#restart-count") == "1 of at most 5"
+    assert page.get_by_role("link", name="Transformer sweep").get_attribute("href") == (
+        f"/aiexperiments/{seeded.experiment_id}/summary"
+    )
     metrics = page.inner_text("#summary-metrics")
     assert "Best validation" in metrics and "step 40: loss=0.2" in metrics
     assert "training" in metrics and "validation" in metrics

@@ -11,6 +11,7 @@
   const LOG_PAGE = 500;
   let run = null;
   let trial = null;
+  let experimentName = null;
   const curve = { metric: null, reports: [], truncated: false };
   const logs = { after: 0, lines: [], earlier: false, stream: "" };
 
@@ -31,7 +32,7 @@
       ["Trial state", el("span", { id: "trial-state" }, badge(trial.state))],
       ["SigOpt state", badge(run.state)],
       ["Project", run.project ? el("a", { href: `/projects/${encodeURIComponent(run.project)}` }, run.project) : "—"],
-      ["AI experiment", run.experiment ? el("a", { href: `/aiexperiments/${run.experiment}/summary` }, `#${run.experiment}`) : "—"],
+      ["AI experiment", run.experiment ? el("a", { href: `/aiexperiments/${run.experiment}/summary` }, experimentName || `#${run.experiment}`) : "—"],
       ["Created", time(run.created)],
       ["Updated", time(run.updated)],
       ["Completed", time(run.completed)],
@@ -309,6 +310,9 @@
 
   async function loadRun() {
     [run, trial] = await Promise.all([api(`/v1/training_runs/${id}`), api(trialPath)]);
+    if (run.experiment && experimentName === null) {
+      experimentName = (await api(`/v1/aiexperiments/${run.experiment}`)).name;
+    }
     document.getElementById("run-name").textContent = run.name || `Run ${id}`;
     document.getElementById("run-state").replaceChildren(badge(trial.state));
     document.title = `${run.name || `Run ${id}`} · dialin`;
