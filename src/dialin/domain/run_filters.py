@@ -14,6 +14,8 @@ __all__ = [
     "OPERATORS",
     "Operator",
     "RunFilter",
+    "comparable_filter_value",
+    "in_memory_only",
     "is_run_field",
     "run_field_value",
     "run_matches",
@@ -103,6 +105,17 @@ def _compare(left: Any, operator: Operator, right: Any) -> bool:
     if operator == "<=":
         return bool(left <= right)
     return bool(left < right)
+
+
+def comparable_filter_value(run_filter: RunFilter) -> Any:
+    """The filter's value as fields compare with it: digit strings of id fields are ids,
+    booleans are numbers."""
+    return _comparable(run_filter.value, run_filter.field)
+
+
+def in_memory_only(field: str) -> bool:
+    """Fields computed from a whole run, which a database query does not filter or sort by."""
+    return field == "optimized_suggestion"
 
 
 def run_matches(run: TrainingRun, run_filter: RunFilter) -> bool:

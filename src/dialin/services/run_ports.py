@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from dialin.domain.paging import Page, PageRequest
 from dialin.domain.progress import RunProgress
+from dialin.domain.run_filters import RunFilter
 from dialin.domain.runs import File, TrainingRun
 
 __all__ = [
@@ -29,6 +31,19 @@ class RunStore(Protocol):
     def in_project(
         self, client_id: int, project: str, *, experiment_id: int | None = None
     ) -> list[TrainingRun]: ...
+    def page_in_project(
+        self,
+        client_id: int,
+        project: str,
+        page: PageRequest,
+        *,
+        filters: Sequence[RunFilter] = (),
+        search: str | None = None,
+    ) -> Page[TrainingRun]:
+        """Filtered, searched, sorted and paged by the database, with the answers of
+        ``run_matches`` and ``run_sort_key``; no filter or sort may be ``in_memory_only``."""
+        ...
+
     def of_experiment(self, experiment_id: int, *, deleted: bool | None) -> list[TrainingRun]: ...
     def progress(self, experiment_id: int, budget: int | None) -> RunProgress: ...
     def budget_leases(self, experiment_id: int, now: int) -> int:

@@ -17,7 +17,7 @@ from dialin.domain.metrics import MetricValue
 from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest, page_in_memory
 from dialin.domain.rules import check_assignments
-from dialin.domain.run_filters import RunFilter, run_matches, run_sort_key
+from dialin.domain.run_filters import RunFilter, in_memory_only, run_matches, run_sort_key
 from dialin.domain.runs import (
     CHECKPOINT_LIMIT,
     SIGOPT_SOURCE,
@@ -269,19 +269,17 @@ class RunService:
         filters: Sequence[RunFilter] = (),
         search: str | None = None,
     ) -> Page[TrainingRun]:
+        in_memory = in_memory_only(page.sort) or any(in_memory_only(f.field) for f in filters)
+        # Python and SQLite lower-case non-ASCII letters differently: such searches stay here.
+        in_memory = in_memory or (search is not None and not search.isascii())
         with self._uow(write=False) as store:
             if store.projects.get(client_id, project) is None:
                 raise NotFound()
-            # The client filters on the experiment: narrow by it in the query.
-            experiment_id = next(
-                (
-                    int(str(f.value))
-                    for f in filters
-                    if f.field == "experiment" and f.operator == "==" and str(f.value).isdigit()
-                ),
-                None,
-            )
-            runs = store.runs.in_project(client_id, project, experiment_id=experiment_id)
+            if not in_memory:
+                return store.runs.page_in_project(
+                    client_id, project, page, filters=filters, search=search
+                )
+            runs = store.runs.in_project(client_id, project)
         found = [r for r in runs if all(run_matches(r, f) for f in filters)]
         if search:
             found = [r for r in found if search.lower() in r.name.lower()]

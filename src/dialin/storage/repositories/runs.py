@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import cast
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from dialin.domain.paging import Page, PageRequest
 from dialin.domain.progress import RunProgress
+from dialin.domain.run_filters import RunFilter, run_sort_key
 from dialin.domain.runs import File, RunState, TrainingRun
+from dialin.storage.paging import paginate
 from dialin.storage.repositories.observations import SqlObservationStore
+from dialin.storage.run_queries import expand_marker, filter_clause, sort_columns
 from dialin.storage.tables import (
     ExperimentRow,
     FileRow,
@@ -136,6 +141,39 @@ class SqlRunStore:
         if experiment_id is not None:
             statement = statement.where(TrainingRunRow.experiment_id == experiment_id)
         return self._with_files(self._s.scalars(statement.order_by(TrainingRunRow.id)))
+
+    def page_in_project(
+        self,
+        client_id: int,
+        project: str,
+        page: PageRequest,
+        *,
+        filters: Sequence[RunFilter] = (),
+        search: str | None = None,
+    ) -> Page[TrainingRun]:
+        """The project's runs that pass every filter and whose name contains ``search`` (case
+        ignored), one page in ``page.sort`` order: filtering, sorting and paging in the query."""
+        dialect = self._s.get_bind().dialect.name
+        statement = select(TrainingRunRow).where(
+            TrainingRunRow.client_id == client_id,
+            TrainingRunRow.project == project,
+            *(filter_clause(f, dialect) for f in filters),
+        )
+        if search:
+            statement = statement.where(
+                func.lower(TrainingRunRow.name).contains(search.lower(), autoescape=True)
+            )
+        keyed = replace(page, before=expand_marker(page.before), after=expand_marker(page.after))
+        sort_key = run_sort_key(page.sort)
+        found = paginate(
+            self._s,
+            statement,
+            sort_columns(page.sort, dialect),
+            keyed,
+            lambda row: row,
+            lambda row: sort_key(_run(row)),
+        )
+        return replace(found, items=self._with_files(found.items))
 
     def of_experiment(self, experiment_id: int, *, deleted: bool | None) -> list[TrainingRun]:
         statement = select(TrainingRunRow).where(TrainingRunRow.experiment_id == experiment_id)
