@@ -34,6 +34,7 @@ __all__ = [
     "FileRow",
     "MetadataKeyTallyRow",
     "MetricReportRow",
+    "ObservationRevisionRow",
     "ObservationRow",
     "ProjectRow",
     "QueuedSuggestionRow",
@@ -423,3 +424,14 @@ class ReporterTallyRow(Base):
     observations: Mapped[int] = mapped_column(BigInteger)
     failed: Mapped[int] = mapped_column(BigInteger)
     last_reported: Mapped[int] = mapped_column(BigInteger)
+
+
+class ObservationRevisionRow(Base):
+    """How often an experiment's stored observations changed other than by new ones arriving
+    (changed, deleted, restored, rescored). While it stays the same, a reader holding the
+    experiment's history may just add the observations that arrived since."""
+
+    __tablename__ = "observation_revisions"
+
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
