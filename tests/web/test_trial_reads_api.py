@@ -110,6 +110,8 @@ def test_bad_parameters_name_their_field(api: TrialApi) -> None:
         (f"/api/v1/experiments/{experiment}/metric_curves?trials=1,x", "trials"),
         ("/api/v1/trials", "ids"),
         (f"/api/v1/trials/{trial}/logs/tail?before=x", "before"),
+        (f"/api/v1/trials/{trial}/logs/tail?before={2**64}", "before"),
+        (f"/api/v1/trials/{trial}/metrics?after=-1", "after"),
         (
             f"/api/v1/experiments/{experiment}/metric_curves?trials="
             + ",".join(str(i) for i in range(1, 52)),

@@ -1,5 +1,6 @@
 """Reads of trials' progress for people watching them: one trial's metric reports by group and
-step, the curves of a few trials of an experiment, and the tally of an experiment's trial states.
+step and the newest lines of its log, trials by id, the curves of a few trials of an experiment
+and the tally of an experiment's trial states.
 
 Read-only, one transaction each; another client's trial or experiment does not exist (NotFound).
 """

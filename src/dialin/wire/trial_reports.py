@@ -1,4 +1,5 @@
-"""JSON of the trial reads for people watching (``/api/v1``): state tallies and metric curves."""
+"""JSON of the trial reads for people watching (``/api/v1``): their query parameters, state
+tallies and metric curves."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dialin.wire.query import parse_id_list, parse_int
 from dialin.wire.trials import render_report
 
 __all__ = [
+    "parse_line_id",
     "parse_optional_group",
     "parse_report_limit",
     "parse_trial_ids",
@@ -36,9 +38,17 @@ def parse_optional_group(query: Mapping[str, str]) -> str | None:
     return None if raw is None or raw == "" else validate_group(raw)
 
 
+def parse_line_id(query: Mapping[str, str], name: str) -> int | None:
+    """A paging marker that is a row id: 64-bit, as the ids of the database are."""
+    value = parse_int(name, query.get(name))
+    if value is not None and not 0 <= value < 2**63:
+        raise invalid(name, f"{name} must be an id between 0 and 2^63 - 1, not {value}")
+    return value
+
+
 def parse_report_limit(query: Mapping[str, str], default: int = 1000) -> int:
-    limit = parse_int("limit", query.get("limit"), default)
-    assert limit is not None
+    given = parse_int("limit", query.get("limit"))
+    limit = default if given is None else given
     if not 1 <= limit <= MAX_REPORT_PAGE:
         raise invalid("limit", f"limit must be between 1 and {MAX_REPORT_PAGE}, not {limit}")
     return limit

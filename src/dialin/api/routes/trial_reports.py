@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from dialin.api.deps import Caller, Query, Svc, reply
-from dialin.wire.query import parse_int
 from dialin.wire.trial_reports import (
+    parse_line_id,
     parse_optional_group,
     parse_report_limit,
     parse_trial_ids,
@@ -34,7 +34,7 @@ def list_reports(trial_id: int, query: Query, caller: Caller, services: Svc) -> 
         caller.client_id,
         trial_id,
         group=parse_optional_group(query),
-        after=parse_int("after", query.get("after"), 0) or 0,
+        after=parse_line_id(query, "after") or 0,
         limit=parse_report_limit(query),
     )
     return reply({"object": "list", "data": [render_report(r) for r in reports]})
@@ -47,7 +47,7 @@ def log_tail(trial_id: int, query: Query, caller: Caller, services: Svc) -> Resp
     lines = services.trial_reports.log_tail(
         caller.client_id,
         trial_id,
-        before=parse_int("before", query.get("before")),
+        before=parse_line_id(query, "before"),
         limit=parse_report_limit(query),
     )
     return reply({"object": "list", "data": [render_log_line(line) for line in lines]})
