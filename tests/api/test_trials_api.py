@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -472,3 +473,48 @@ def test_sigopt_checkpoints_are_validation_reports(api: TrialApi) -> None:
     assert [c["values"][0]["value"] for c in listed] == [0.25, 0.5]
     assert listed[1]["values"][0]["value_stddev"] == 0.1 and listed[1]["metadata"] == {"e": 1}
     assert api.ok("GET", f"/v1/training_runs/{run['id']}")["checkpoint_count"] == 2
+
+
+def test_progress_batch_metrics_wall_clock_and_log_retention(api: TrialApi) -> None:
+    experiment = api.experiment(budget=2)
+    trial = api.started_trial(experiment, log_retention_days=0)
+    tid = trial["id"]
+    assert trial["log_retention_days"] == 0
+    progressed = api.ok(
+        "POST", f"/api/v1/trials/{tid}/progress", json={"trial_run_id": 1, "progress": 0.5}
+    )
+    assert progressed["progress"] == 0.5
+    # Two budget slots, one half done.
+    assert api.ok("GET", f"/api/v1/experiments/{experiment}")["progress"] == 0.25
+    bad = api.http.post(f"/api/v1/trials/{tid}/progress", json={"trial_run_id": 1, "progress": 1.5})
+    assert bad.status_code == 400 and bad.json()["field"] == "progress"
+
+    batches = [{"loss": 0.9}, {"loss": 0.7}]
+    body = {"group": "training", "steps_completed": 2, "trial_run_id": 1}
+    first = api.http.post(
+        f"/api/v1/trials/{tid}/metrics",
+        json={**body, "metrics": {"loss": 0.8}, "batch_metrics": batches},
+    )
+    assert first.status_code == 200 and first.json()["batch_metrics"] == batches
+    again = api.http.post(
+        f"/api/v1/trials/{tid}/metrics",
+        json={**body, "metrics": {"acc": 0.1}, "batch_metrics": batches},
+    )
+    assert again.status_code == 400 and again.json()["field"] == "batch_metrics"
+
+    api.ok("POST", f"/api/v1/trials/{tid}/logs", json={"trial_run_id": 1, "lines": ["old"]})
+    # The server's clock counts whole seconds: let one pass so "old" is older than 0 days.
+    time.sleep(1.1)
+    api.ok("POST", f"/api/v1/trials/{tid}/logs", json={"trial_run_id": 1, "lines": ["new"]})
+    assert [line["content"] for line in api.ok("GET", f"/api/v1/trials/{tid}/logs")["data"]] == [
+        "new"
+    ]
+
+    api.ok(
+        "POST",
+        f"/api/v1/trials/{tid}/allocations/exit",
+        json={"trial_run_id": 1, "cause": "EXITED"},
+    )
+    ended = api.ok("GET", f"/api/v1/trials/{tid}")
+    assert ended["wall_clock_time"] >= 1
+    assert api.ok("GET", f"/api/v1/trials/{tid}")["wall_clock_time"] == ended["wall_clock_time"]

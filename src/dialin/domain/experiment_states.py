@@ -22,6 +22,7 @@ __all__ = [
     "change_experiment_state",
     "continue_target",
     "experiment_action_target",
+    "experiment_progress",
     "refusal_of_new_trials",
     "settled_experiment_state",
     "trial_target",
@@ -161,3 +162,14 @@ def refusal_of_new_trials(experiment_id: int, state: TrialState) -> str | None:
     if state.stopping:
         return f"Experiment {experiment_id} is {state}: it takes no new runs"
     return f"Experiment {experiment_id} is {state}: continue it to create runs"
+
+
+def experiment_progress(
+    trial_progress: Iterable[tuple[TrialState, float | None]], budget: int | None
+) -> float:
+    """The searcher's progress (§6.3, random): each trial counts 1 once closed, else its
+    reported fraction; over the budget when there is one, else over the trials."""
+    listed = list(trial_progress)
+    done = sum(1.0 if state.terminal else (fraction or 0.0) for state, fraction in listed)
+    slots = budget if budget else len(listed)
+    return 0.0 if not slots else min(done / slots, 1.0)

@@ -22,7 +22,7 @@ from dialin.domain.checkpoints import (
     reported_state,
     steps_of,
 )
-from dialin.domain.experiment_states import refusal_of_new_trials
+from dialin.domain.experiment_states import experiment_progress, refusal_of_new_trials
 from dialin.domain.experiments import Experiment
 from dialin.domain.metric_reports import (
     MetricsReport,
@@ -148,6 +148,7 @@ class TrialService:
         *,
         name: str | None = None,
         max_restarts: int = DEFAULT_MAX_RESTARTS,
+        log_retention_days: int | None = None,
     ) -> Trial:
         """A managed trial of an AI experiment; it waits QUEUED for its first allocation."""
         with self._uow(write=True) as store:
@@ -162,7 +163,7 @@ class TrialService:
             if refusal is not None:
                 raise Forbidden(refusal)
             now = self._clock()
-            return store.trials.add(
+            trial = store.trials.add(
                 client_id,
                 experiment.project,
                 experiment_id,
@@ -171,6 +172,11 @@ class TrialService:
                 max_restarts,
                 now,
             )
+            if log_retention_days is None:
+                return trial
+            kept = replace(trial, log_retention_days=log_retention_days)
+            store.trials.save(kept, now, "created")
+            return kept
 
     def get(self, client_id: int, trial_id: int) -> TrialDetail:
         with self._uow(write=False) as store:
@@ -326,6 +332,30 @@ class TrialService:
             exited = record_early_exit(trial, reason, now)
             return save_trial(store, trial, exited, now, f"early exit: {reason}")
 
+    def report_progress(
+        self, client_id: int, trial_id: int, trial_run_id: int, fraction: float
+    ) -> Trial:
+        """The runner's ``report_progress``: the trial's fraction, then the experiment's
+        progress recomputed and saved (§6.1)."""
+        with self._uow(write=True) as store:
+            trial = self._require(store, client_id, trial_id, lock=True)
+            check_current_run(trial.trial_run_id, trial_run_id)
+            if trial.state.terminal:
+                raise InvalidTransition(f"Trial {trial.id} is {trial.state}: it takes no progress")
+            now = self._clock()
+            reported = save_trial(store, trial, replace(trial, progress=fraction), now, "progress")
+            if trial.experiment_id is not None:
+                experiment = self._require_experiment(store, client_id, trial.experiment_id)
+                trials = store.trials.of_experiment(experiment.id)
+                store.trials.save_experiment_state(
+                    experiment.id,
+                    store.trials.experiment_state(experiment.id),
+                    experiment_progress(
+                        [(t.state, t.progress) for t in trials], experiment.definition.budget
+                    ),
+                )
+            return reported
+
     def report_metrics(self, client_id: int, ingest: MetricsIngest) -> tuple[MetricsReport, bool]:
         """§3.3 in one transaction; (the stored report, should the runner stop)."""
         with self._uow(write=True) as store:
@@ -431,7 +461,11 @@ class TrialService:
         with self._uow(write=True) as store:
             trial = self._require(store, client_id, trial_id, lock=False)
             check_current_run(trial.trial_run_id, trial_run_id)
-            store.trials.add_logs(trial_id, trial_run_id, stream, lines, self._clock())
+            now = self._clock()
+            store.trials.add_logs(trial_id, trial_run_id, stream, lines, now)
+            if trial.log_retention_days is not None:
+                # Retention is per trial (§2): older lines go as new ones arrive.
+                store.trials.drop_logs_before(trial_id, now - trial.log_retention_days * 86400)
 
     def logs(self, client_id: int, trial_id: int, *, after: int, limit: int) -> list[LogLine]:
         with self._uow(write=False) as store:

@@ -42,6 +42,7 @@ __all__ = [
     "parse_checkpoint_upload",
     "parse_log_lines",
     "parse_metrics_ingest",
+    "parse_progress",
     "render_checkpoint",
     "render_experiment_trials",
     "render_log_line",
@@ -97,6 +98,7 @@ def render_report(report: MetricsReport) -> dict[str, object]:
         "steps_completed": report.total_batches,
         "end_time": rfc3339(report.end_time),
         "metrics": dict(report.metrics),
+        "batch_metrics": [dict(b) for b in report.batch_metrics],
         "archived": report.archived,
     }
 
@@ -191,11 +193,20 @@ def parse_metrics_ingest(trial_id: int, body: Mapping[str, object]) -> MetricsIn
     obj = expect_object(body, "body")
     reject_unknown_keys(
         obj,
-        ("group", "step", "steps_completed", "metrics", "trial_run_id", "report_time"),
+        (
+            "group",
+            "step",
+            "steps_completed",
+            "metrics",
+            "trial_run_id",
+            "report_time",
+            "batch_metrics",
+        ),
         "",
     )
     steps = obj.get("steps_completed", obj.get("step"))
     report_time = obj.get("report_time")
+    batches = expect_list(obj.get("batch_metrics", []), "batch_metrics")
     return MetricsIngest(
         trial_id=trial_id,
         trial_run_id=_trial_run_id(obj),
@@ -203,6 +214,9 @@ def parse_metrics_ingest(trial_id: int, body: Mapping[str, object]) -> MetricsIn
         metrics=expect_object(require(obj, "metrics"), "metrics"),
         steps_completed=None if steps is None else expect_integer(steps, "steps_completed"),
         report_time=None if report_time is None else expect_number(report_time, "report_time"),
+        batch_metrics=tuple(
+            expect_object(batch, child("batch_metrics", i)) for i, batch in enumerate(batches)
+        ),
     )
 
 
@@ -247,6 +261,16 @@ def parse_allocation_exit(body: Mapping[str, object]) -> tuple[int, AllocationEx
         error=None if error_text is None else expect_string(error_text, "error"),
         log_policy_forbids_retry=expect_bool(forbids, "log_policy_forbids_retry"),
     )
+
+
+def parse_progress(body: Mapping[str, object]) -> tuple[int, float]:
+    """``{trial_run_id, progress}`` -> (run id, fraction 0..1)"""
+    obj = expect_object(body, "body")
+    reject_unknown_keys(obj, ("trial_run_id", "progress"), "")
+    fraction = expect_number(require(obj, "progress"), "progress")
+    if not 0 <= fraction <= 1:
+        raise InvalidField("progress", "progress must be a fraction between 0 and 1")
+    return _trial_run_id(obj), float(fraction)
 
 
 def parse_log_lines(body: Mapping[str, object]) -> tuple[int, str, Sequence[str]]:

@@ -25,6 +25,7 @@ from dialin.wire.trials import (
     parse_checkpoint_upload,
     parse_log_lines,
     parse_metrics_ingest,
+    parse_progress,
     render_checkpoint,
     render_experiment_trials,
     render_log_line,
@@ -69,13 +70,18 @@ def continue_experiment(experiment_id: int, caller: Caller, services: Svc) -> Re
 
 @router.post("/experiments/{experiment_id:id}/trials")
 def create_trial(experiment_id: int, body: Body, caller: Caller, services: Svc) -> Response:
-    """A trial at given hyperparameters: ``{hparams, name?, max_restarts?}``. (For the
+    """A trial at given hyperparameters: ``{hparams, name?, max_restarts?, log_retention_days?}``
+    (days its log lines are kept; none: forever). (For the
     optimizer's suggestion, create a SigOpt training run: it is the same record.)"""
     obj = expect_object(body, "body")
-    reject_unknown_keys(obj, ("hparams", "name", "max_restarts"), "")
+    reject_unknown_keys(obj, ("hparams", "name", "max_restarts", "log_retention_days"), "")
     max_restarts = expect_integer(obj.get("max_restarts", 5), "max_restarts")
     if max_restarts < 0:
         raise InvalidField("max_restarts", "max_restarts must not be negative")
+    retention = obj.get("log_retention_days")
+    days = None if retention is None else expect_integer(retention, "log_retention_days")
+    if days is not None and not 0 <= days <= 32767:
+        raise InvalidField("log_retention_days", "log_retention_days must be 0 to 32767")
     name = obj.get("name")
     trial = services.trials.create(
         caller.client_id,
@@ -83,6 +89,7 @@ def create_trial(experiment_id: int, body: Body, caller: Caller, services: Svc) 
         expect_object(require(obj, "hparams"), "hparams"),
         name=None if name is None else expect_string(name, "name"),
         max_restarts=max_restarts,
+        log_retention_days=days,
     )
     return reply(render_trial(trial))
 
@@ -136,6 +143,14 @@ def report_metrics(trial_id: int, body: Body, caller: Caller, services: Svc) -> 
         caller.client_id, parse_metrics_ingest(trial_id, body)
     )
     return reply({**render_report(stored), "should_stop": should_stop})
+
+
+@router.post("/trials/{trial_id:id}/progress")
+def report_progress(trial_id: int, body: Body, caller: Caller, services: Svc) -> Response:
+    """The runner's ``report_progress(fraction)``; the experiment's progress follows."""
+    trial_run_id, fraction = parse_progress(body)
+    trial = services.trials.report_progress(caller.client_id, trial_id, trial_run_id, fraction)
+    return reply(render_trial(trial, services.trials.now()))
 
 
 @router.post("/trials/{trial_id:id}/checkpoints")

@@ -440,6 +440,13 @@ class SqlTrialStore:
             for line in lines
         )
 
+    def drop_logs_before(self, trial_id: int, cutoff: int) -> None:
+        self._s.execute(
+            delete(TrialLogRow).where(
+                TrialLogRow.training_run_id == trial_id, TrialLogRow.at < cutoff
+            )
+        )
+
     def logs(self, trial_id: int, *, after: int, limit: int) -> list[LogLine]:
         rows = self._s.scalars(
             select(TrialLogRow)
