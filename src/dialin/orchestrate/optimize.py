@@ -178,7 +178,9 @@ class OptimizeLoop:
         self.on_progress(self.progress)
         try:
             while True:
-                if budget_left and not self.interrupt.is_set():
+                # Read the budget only when a slot is free: not on every turn of this loop.
+                free = len(self._threads) < self.bandwidth
+                if budget_left and free and not self.interrupt.is_set():
                     budget_left = self._fill_slots()
                 if not self._threads:
                     return self.progress
