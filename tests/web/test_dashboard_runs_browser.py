@@ -282,6 +282,30 @@ def test_a_long_log_opens_at_its_end_and_pages_back(
     assert problems.errors == []
 
 
+def test_an_archived_run_keeps_its_sigopt_record_on_its_page(
+    chromium: Any, server: RunningServer
+) -> None:
+    conn = connect(server.api_url, server.token_a)
+    client_id = str(conn.tokens("self").fetch().client)
+    conn.clients(client_id).projects().create(id="archive", name="Archive")
+    run = conn.clients(client_id).projects("archive").training_runs().create(name="old-run")
+    conn.training_runs(run.id).update(values={"accuracy": {"value": 0.7}}, state="completed")
+    conn.training_runs(run.id).delete()
+
+    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
+    # The trial side of an archived run is gone: the page expects that answer.
+    problems.allow(404, f"/api/v1/trials/{run.id}")
+    page.goto(f"{server.api_url}/runs/{run.id}")
+    wait_for_tab(page, "overview")
+    assert page.inner_text("#run-state") == "archived"
+    assert "0.7" in page.inner_text("#run-body") and "archived" in page.inner_text("#run-body")
+    page.click("#tab-logs")
+    wait_for_tab(page, "logs")
+    assert "This run is archived" in page.inner_text("#panel-logs")
+    context.close()
+    assert problems.errors == []
+
+
 def test_the_project_page_lists_ai_experiments_and_runs(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:

@@ -14,7 +14,7 @@
   const curves = { metric: null, group: "" };
 
   function runLink(run) {
-    return el("span", {}, el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`), " ", el("small", { class: "muted" }, `#${run.id}`));
+    return el("span", {}, el("a", { href: `/runs/${run.id}` }, run.name || `Run ${run.id}`), " ", el("small", { class: "muted" }, `#${run.id}`), run.deleted ? [" ", badge("archived")] : null);
   }
 
   function valuesText(run) {

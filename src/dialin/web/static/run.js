@@ -27,15 +27,22 @@
     return rfc3339 ? rfc3339.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "—";
   }
 
+  /* An archived (deleted) run keeps its SigOpt record; its trial side is no longer served. */
+  const ARCHIVED = "This run is archived: its trial history, metric reports, logs and checkpoints are no longer shown.";
+
   function overviewFacts() {
-    return dialin.facts([
-      ["Trial state", el("span", { id: "trial-state" }, badge(trial.state))],
+    const common = [
       ["SigOpt state", badge(run.state)],
       ["Project", run.project ? el("a", { href: `/projects/${encodeURIComponent(run.project)}` }, run.project) : "—"],
       ["AI experiment", run.experiment ? el("a", { href: `/aiexperiments/${run.experiment}/summary` }, experimentName || `#${run.experiment}`) : "—"],
       ["Created", time(run.created)],
       ["Updated", time(run.updated)],
       ["Completed", time(run.completed)],
+    ];
+    if (!trial) return dialin.facts([["Archived", "yes"], ...common]);
+    return dialin.facts([
+      ["Trial state", el("span", { id: "trial-state" }, badge(trial.state))],
+      ...common,
       ["Restarts", el("span", { id: "restart-count" }, restartsText())],
       ["Current trial run", trial.trial_run_id ? String(trial.trial_run_id) : "not started"],
       ["Steps completed", String(trial.total_batches_processed)],
@@ -97,7 +104,7 @@
   }
 
   async function drawOverview() {
-    const [checkpoints] = await Promise.all([api(`/v1/training_runs/${id}/checkpoints?limit=1000`), loadReports()]);
+    const [checkpoints] = await Promise.all([api(`/v1/training_runs/${id}/checkpoints?limit=1000`), trial ? loadReports() : null]);
     const values = Object.entries(run.values || {}).map(([name, v]) => [name, v.value, v.value_stddev]);
     const sources = run.assignments_meta || {};
     const curveBox = el("div", { id: "metric-curves" });
@@ -120,7 +127,7 @@
             table(["Key", "Value"], Object.entries(run.metadata || {}), { empty: "No metadata." }),
           ),
         ),
-        el(
+        trial ? el(
           "section",
           { class: "card", id: "summary-metrics" },
           el("h2", {}, "Metrics by group"),
@@ -129,12 +136,12 @@
             ["Latest validation", validationText(trial.latest_validation)],
           ]),
           table(["Group", "Metric", "Last", "Min", "Max", "Mean", "Reports"], summaryRows(), { empty: "No metric reports yet." }),
-        ),
-        el("section", { class: "card" }, el("h2", {}, "Metric curves"), curveBox),
+        ) : el("p", { class: "notice" }, ARCHIVED),
+        trial ? el("section", { class: "card" }, el("h2", {}, "Metric curves"), curveBox) : null,
       ),
       logged(checkpoints.data),
     );
-    await drawCurve(curveBox);
+    if (trial) await drawCurve(curveBox);
     drawLogged(checkpoints.data);
   }
 
@@ -306,20 +313,41 @@
     );
   }
 
-  const draw = { overview: drawOverview, logs: drawLogs, checkpoints: drawCheckpoints, history: drawHistory };
+  /* The trial's own tabs, for a run whose trial side is served. */
+  function ofTrial(drawTab, name) {
+    return async () => {
+      if (trial) return drawTab();
+      document.getElementById(`panel-${name}`).replaceChildren(el("p", { class: "notice" }, ARCHIVED));
+    };
+  }
+
+  const draw = {
+    overview: drawOverview,
+    logs: ofTrial(drawLogs, "logs"),
+    checkpoints: ofTrial(drawCheckpoints, "checkpoints"),
+    history: ofTrial(drawHistory, "history"),
+  };
 
   async function loadRun() {
-    [run, trial] = await Promise.all([api(`/v1/training_runs/${id}`), api(trialPath)]);
+    [run, trial] = await Promise.all([
+      api(`/v1/training_runs/${id}`),
+      // An archived run's trial does not exist any more (404); its SigOpt record does.
+      api(trialPath).catch((error) => {
+        if (error.status === 404) return null;
+        throw error;
+      }),
+    ]);
     if (run.experiment && experimentName === null) {
       experimentName = (await api(`/v1/aiexperiments/${run.experiment}`)).name;
     }
     document.getElementById("run-name").textContent = run.name || `Run ${id}`;
-    document.getElementById("run-state").replaceChildren(badge(trial.state));
+    document.getElementById("run-state").replaceChildren(badge(trial ? trial.state : "archived"));
     document.title = `${run.name || `Run ${id}`} · dialin`;
   }
 
   /* What the non-log tabs show changes only when one of these does. */
   function signature() {
+    if (!trial) return JSON.stringify([run.updated, run.values]);
     return JSON.stringify([run.updated, run.values, trial.state, trial.summary_metrics, trial.history.length, trial.checkpoint_count]);
   }
 
@@ -343,7 +371,7 @@
       const current = view.current();
       // New log lines are appended; other tabs are redrawn
       // only when the run changed, so a refresh does not take the focus off a picker.
-      if (current === "logs") {
+      if (current === "logs" && trial) {
         await drawLogs({ append: true });
       } else if (signature() !== drawn) {
         drawn = signature();
