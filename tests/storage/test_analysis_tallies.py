@@ -240,3 +240,40 @@ def test_the_sample_read_from_storage_is_the_one_of_the_observations(
         assert view.sample.plan.sampled == (max_points < len(observations))
         assert [o.id for o in view.sample.observations] == list(expected.ids)
         assert all(expected.best_so_far.values())
+
+
+def _assert_history_is_current(services: Services, client: int, experiment_id: int) -> None:
+    view = services.analysis.history(client, experiment_id, 30)
+    observations = _live(services, client, experiment_id)
+    expected = plan_sample(DEFINITION, outline_of(DEFINITION, observations), 30)
+    assert view.sample.plan == expected
+    by_id = {o.id: o for o in observations}
+    assert list(view.sample.observations) == [by_id[i] for i in expected.ids]
+
+
+def test_a_polled_history_follows_every_kind_of_change(services: Services, clock: Clock) -> None:
+    """The service adds newly arrived observations to the history it read before, and reads
+    it all again once a stored observation changed."""
+    client, experiment_id = _experiment(services)
+    made = [
+        _observe(services, client, experiment_id, {"hostname": "h0"}, x=_noisy(i))
+        for i in range(50)
+    ]
+    _assert_history_is_current(services, client, experiment_id)
+    for step in range(3):
+        clock.now += 10
+        _observe(services, client, experiment_id, {"hostname": "h1"}, x=0.99 - step / 100)
+        _assert_history_is_current(services, client, experiment_id)
+
+    clock.now += 10
+    changed = ObservationDraft(assignments={"x": 0.5}, failed=True, metadata={"hostname": "h2"})
+    services.observations.update(client, experiment_id, made[0].id, changed)
+    _assert_history_is_current(services, client, experiment_id)
+    clock.now += 10
+    services.observations.delete(client, experiment_id, made[49].id)
+    _observe(services, client, experiment_id, {"hostname": "h3"})
+    _assert_history_is_current(services, client, experiment_id)
+    clock.now += 10
+    services.observations.delete(client, experiment_id)
+    _observe(services, client, experiment_id, {"hostname": "h4"})
+    _assert_history_is_current(services, client, experiment_id)

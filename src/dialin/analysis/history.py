@@ -26,6 +26,7 @@ __all__ = [
     "Reporter",
     "SamplePlan",
     "fields_of",
+    "joined",
     "metric_label",
     "metrics_to_read",
     "most_recent",
@@ -66,6 +67,17 @@ class Outline:
     # metric name -> each observation's value of it, None when not reported; only the
     # metrics of ``metrics_to_read``
     values: Mapping[str | None, Sequence[float | None]]
+
+
+def joined(head: Outline, tail: Outline) -> Outline:
+    """``head`` followed by the observations that arrived after it."""
+    return Outline(
+        ids=[*head.ids, *tail.ids],
+        failed=[*head.failed, *tail.failed],
+        scores=[*head.scores, *tail.scores],
+        costs=[*head.costs, *tail.costs],
+        values={m: [*v, *tail.values[m]] for m, v in head.values.items()},
+    )
 
 
 def metrics_to_read(definition: ExperimentDefinition) -> list[str | None]:

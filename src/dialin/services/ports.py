@@ -139,8 +139,14 @@ class ObservationStore(Protocol):
 
 class HistoryStore(Protocol):
     def outline(
-        self, experiment_id: int, metrics: Sequence[str | None], *, costs: bool = False
+        self,
+        experiment_id: int,
+        metrics: Sequence[str | None],
+        *,
+        costs: bool = False,
+        after: int = 0,
     ) -> Outline: ...
+    def revision(self, experiment_id: int) -> int: ...
     def by_ids(self, experiment_id: int, ids: Sequence[int]) -> list[Observation]: ...
     def metadata_summary(self, experiment_id: int) -> MetadataSummary: ...
 

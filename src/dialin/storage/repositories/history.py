@@ -76,10 +76,16 @@ class SqlHistoryStore:
         self._s = session
 
     def outline(
-        self, experiment_id: int, metrics: Sequence[str | None], *, costs: bool = False
+        self,
+        experiment_id: int,
+        metrics: Sequence[str | None],
+        *,
+        costs: bool = False,
+        after: int = 0,
     ) -> Outline:
-        """Every live observation's id, failure and score; the values of ``metrics`` and the
-        task costs only when asked, since those are read out of each row's JSON."""
+        """Every live observation's id, failure and score, or those with ids above ``after``;
+        the values of ``metrics`` and the task costs only when asked, since those are read out
+        of each row's JSON."""
         dialect = self._s.get_bind().dialect.name
         names = {f"metric_{i}": name for i, name in enumerate(metrics)}
         # Values are stored sorted by metric name: look there first, search only if absent.
@@ -93,9 +99,11 @@ class SqlHistoryStore:
         statement = text(
             f"SELECT {', '.join(columns)} FROM observations AS o"
             # ``= FALSE``, not ``NOT``: the planner then reads ix_observations_outline alone.
-            " WHERE o.experiment_id = :experiment_id AND o.deleted = FALSE ORDER BY o.id"
+            " WHERE o.experiment_id = :experiment_id AND o.deleted = FALSE AND o.id > :after"
+            " ORDER BY o.id"
         )
-        result = self._s.execute(statement, {"experiment_id": experiment_id, **names})
+        parameters = {"experiment_id": experiment_id, "after": after, **names}
+        result = self._s.execute(statement, parameters)
         # The driver's own rows: building 100,000 result Row objects costs more than the query.
         rows = result.cursor.fetchall()  # type: ignore[attr-defined]
         result.close()
@@ -130,6 +138,9 @@ class SqlHistoryStore:
             )
             found += [_whole(experiment_id, *r) for r in rows]
         return found
+
+    def revision(self, experiment_id: int) -> int:
+        return SqlTallies(self._s).revision(experiment_id)
 
     def metadata_summary(self, experiment_id: int) -> MetadataSummary:
         return SqlTallies(self._s).summary(experiment_id)

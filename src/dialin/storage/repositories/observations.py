@@ -47,7 +47,8 @@ def observation_from_row(row: ObservationRow) -> Observation:
 
 
 class SqlObservationStore:
-    """Every write also adjusts the experiment's metadata tallies, in the same transaction."""
+    """Every write also adjusts the experiment's metadata tallies, and every write but an
+    addition counts as a change of its observations, in the same transaction."""
 
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -99,6 +100,7 @@ class SqlObservationStore:
         row.score = score
         self._s.flush()
         self._tallies.record(row.experiment_id, [before], [_reported(row)])
+        self._tallies.changed(row.experiment_id)
 
     def get(self, experiment_id: int, observation_id: int) -> Observation | None:
         row = self._s.get(ObservationRow, observation_id)
@@ -149,6 +151,7 @@ class SqlObservationStore:
             # Tallies first: clearing them waits for concurrent writers of this experiment, so
             # the update below also deletes the observations they committed meanwhile.
             self._tallies.clear(experiment_id)
+            self._tallies.changed(experiment_id)
             result = self._s.execute(statement.values(deleted=True))
             return int(getattr(result, "rowcount", 0) or 0)
         live = (
@@ -166,6 +169,7 @@ class SqlObservationStore:
         ]
         result = self._s.execute(statement.where(ObservationRow.id.in_(ids)).values(deleted=True))
         self._tallies.record(experiment_id, gone, ())
+        self._tallies.changed(experiment_id)
         return int(getattr(result, "rowcount", 0) or 0)
 
     def set_deleted(self, observation_id: int, deleted: bool) -> None:
@@ -181,8 +185,10 @@ class SqlObservationStore:
         self._tallies.record(
             row.experiment_id, changed if deleted else (), () if deleted else changed
         )
+        self._tallies.changed(row.experiment_id)
 
     def rescore(self, experiment_id: int, scores: dict[int, float | None]) -> None:
+        self._tallies.changed(experiment_id)
         for observation_id, score in scores.items():
             self._s.execute(
                 update(ObservationRow)

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dialin.analysis.history import REPORTER_KEYS, FieldType, MetadataSummary, Reporter
-from dialin.storage.tables import MetadataKeyTallyRow, ReporterTallyRow
+from dialin.storage.tables import MetadataKeyTallyRow, ObservationRevisionRow, ReporterTallyRow
 
 __all__ = ["Reported", "SqlTallies", "machine_text"]
 
@@ -105,6 +105,20 @@ class SqlTallies:
         """Every observation of the experiment was deleted."""
         for table in (MetadataKeyTallyRow, ReporterTallyRow):
             self._s.execute(delete(table).where(table.experiment_id == experiment_id))
+
+    def changed(self, experiment_id: int) -> None:
+        """Stored observations changed other than by new ones arriving."""
+        table = ObservationRevisionRow
+        insert = _insert(self._s)(table).values(experiment_id=experiment_id, changes=1)
+        self._s.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.experiment_id], set_={"changes": table.changes + 1}
+            )
+        )
+
+    def revision(self, experiment_id: int) -> int:
+        found = self._s.get(ObservationRevisionRow, experiment_id)
+        return 0 if found is None else found.changes
 
     def summary(self, experiment_id: int) -> MetadataSummary:
         rows = self._s.execute(
