@@ -307,3 +307,52 @@ def test_the_launcher_phase_is_the_trial_state(dialin_server: RunningServer) -> 
         assert api.ok("GET", f"/api/v1/trials/{tid}")["state"] == "RUNNING"
     finally:
         api.close()
+
+
+@on_sqlite
+def test_experiment_pause_and_activate_from_another_terminal(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    (workdir / "experiment.yml").write_text(
+        "name: paused together\nparameters:\n  - name: x\n    type: double\n"
+        "    bounds: {min: 0, max: 1}\nmetrics:\n  - name: loss\n    objective: minimize\n"
+        "parallel_bandwidth: 2\nbudget: 2\n"
+    )
+    running = start_dialin(["optimize", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"})
+    seen: list[str] = []
+    try:
+        assert running.stdout is not None
+        experiment_id = wait_for_line(running.stdout, r"AI experiment (\d+) created", seen).group(1)
+
+        def both_checkpointed() -> list[str] | None:
+            trials = api.get(f"/api/v1/experiments/{experiment_id}/trials").json()["data"]
+            ids = [str(t["id"]) for t in trials]
+            latest = [api.get(f"/api/v1/trials/{i}/checkpoints/latest") for i in ids]
+            return ids if len(ids) == 2 and all(r.status_code == 200 for r in latest) else None
+
+        run_ids = wait_for(both_checkpointed, "two checkpointed trials")
+        paused = dialin(["experiment", "pause", experiment_id], workdir, env)
+        assert paused.returncode == 0, paused.stderr
+        wait_for(
+            lambda: all(trial(api, i)["state"] == "PAUSED" for i in run_ids), "both trials paused"
+        )
+        # Paused trials keep their slots: the run is still active for SigOpt clients.
+        assert all(api.get(f"/v1/training_runs/{i}").json()["state"] == "active" for i in run_ids)
+        activated = dialin(["experiment", "activate", experiment_id], workdir, env)
+        assert activated.returncode == 0, activated.stderr
+        rest, _ = running.communicate(timeout=180)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    output = "".join(seen) + rest
+    assert running.returncode == 0, output
+    assert f"AI experiment {experiment_id}: 2 runs completed, 0 failed, 0 canceled" in output
+    for run_id in run_ids:
+        detail = trial(api, run_id)
+        # Paused, then resumed from its checkpoint as a second allocation.
+        assert (detail["state"], detail["trial_run_id"], detail["restarts"]) == (
+            "COMPLETED",
+            2,
+            0,
+        )
+    assert len(re.findall(r"resumed from step [1-9]\d*", output)) == 2
