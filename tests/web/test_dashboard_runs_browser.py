@@ -167,11 +167,11 @@ def test_the_ai_experiment_page_shows_runs_states_best_runs_and_curves(
     assert lines["run-alpha · validation"]["x"] == [30, 40]
     assert lines["run-alpha · training"]["y"] == [0.9, 0.6, 0.45, 0.3]
     assert "run-beta · validation" in lines and "run-gamma · training" in lines
+    screenshot(page, "ai-experiment-curves")
     page.select_option("#curves-group", "validation")
     page.wait_for_function(
         "document.getElementById('plot-curves')?.data?.every((t) => t.meta === 'validation')"
     )
-    screenshot(page, "ai-experiment-curves")
 
     page.go_back()
     wait_for_tab(page, "runs")

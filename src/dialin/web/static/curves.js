@@ -21,20 +21,27 @@ const dialinCurves = (() => {
     return [...names].sort();
   }
 
-  /* Lines of one metric: `series` is [{label, reports}]; a line per label and group. */
+  // Plotly's own palette: one color per run, so a run's groups read as one run.
+  const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+  /* Lines of one metric: `series` is [{label, reports}]; a line per label and group, colored by
+     series when there are several (groups differ by dash), else by group. */
   function traces(series, metric) {
     const lines = [];
-    for (const { label, reports } of series) {
+    for (const [index, { label, reports }] of series.entries()) {
       const groups = [...new Set(reports.map((r) => r.group))].sort().reverse();
       for (const group of groups) {
         const points = reports.filter((r) => r.group === group && numeric((r.metrics || {})[metric]) !== null);
         if (!points.length) continue;
+        const color = series.length > 1 ? COLORS[index % COLORS.length] : COLORS[lines.length % COLORS.length];
         lines.push({
           type: "scatter",
           mode: points.length > 1 ? "lines+markers" : "markers",
           name: label ? `${label} · ${group}` : group,
           meta: group,
-          line: { dash: DASH[group] || "dash" },
+          legendgroup: label || group,
+          line: { dash: DASH[group] || "dash", color },
+          marker: { color },
           x: points.map((r, i) => r.steps_completed ?? i + 1),
           y: points.map((r) => r.metrics[metric]),
         });
