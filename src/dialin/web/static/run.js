@@ -2,7 +2,7 @@
    curves), Logs, Checkpoints and History (state transitions, restarts), at /runs/{id}/{tab}. */
 "use strict";
 (() => {
-  const { api, el, table, number, time, pairs, message, badge } = dialin;
+  const { api, el, table, time, pairs, message, badge } = dialin;
   const root = document.getElementById("run");
   const id = root.dataset.run;
   const trialPath = `/api/v1/trials/${id}`;
@@ -92,7 +92,7 @@
   function drawCurve(container) {
     const names = dialinCurves.metricNames(curve.reports);
     if (!names.length) {
-      container.replaceChildren(el("p", { class: "empty" }, "No metric reports yet: report them by step with dialin.log_metric(name, value, step=..., group=\"training\" or \"validation\")."));
+      container.replaceChildren(el("p", { class: "empty" }, "No metric reports yet: report them by step with dialin.log_metric(name, value, step=..., group=\"training\" or \"validation\"), or as validation snapshots with sigopt's run.log_checkpoint({...})."));
       return null;
     }
     if (!names.includes(curve.metric)) curve.metric = names.includes("loss") ? "loss" : names[0];
@@ -104,7 +104,7 @@
   }
 
   async function drawOverview() {
-    const [checkpoints] = await Promise.all([api(`/v1/training_runs/${id}/checkpoints?limit=1000`), trial ? loadReports() : null]);
+    if (trial) await loadReports();
     const values = Object.entries(run.values || {}).map(([name, v]) => [name, v.value, v.value_stddev]);
     const sources = run.assignments_meta || {};
     const curveBox = el("div", { id: "metric-curves" });
@@ -139,40 +139,8 @@
         ) : el("p", { class: "notice" }, ARCHIVED),
         trial ? el("section", { class: "card" }, el("h2", {}, "Metric curves"), curveBox) : null,
       ),
-      logged(checkpoints.data),
     );
     if (trial) await drawCurve(curveBox);
-    drawLogged(checkpoints.data);
-  }
-
-  /* SigOpt's checkpoints (sigopt.log_checkpoint): metric snapshots in order. */
-  function logged(points) {
-    return el(
-      "section",
-      { class: "card", "aria-labelledby": "logged-title" },
-      el("h2", { id: "logged-title" }, "Logged checkpoints"),
-      points.length ? el("div", { id: "plot-checkpoints", class: "plot", role: "img", "aria-label": "Logged checkpoint values" }) : null,
-      table(
-        ["Checkpoint", "Created", "Values", "Metadata"],
-        [...points].sort((a, b) => Number(a.id) - Number(b.id)).map((c, i) => [i + 1, time(c.created), (c.values || []).map((v) => `${v.name}: ${number(v.value)}`).join(", "), pairs(c.metadata)]),
-        { empty: "No logged checkpoints: log metric snapshots with sigopt.log_checkpoint({...})." },
-      ),
-    );
-  }
-
-  function drawLogged(points) {
-    if (!points.length) return;
-    const ordered = [...points].sort((a, b) => Number(a.id) - Number(b.id));
-    const names = [...new Set(ordered.flatMap((c) => (c.values || []).map((v) => v.name)))];
-    const traces = names.map((name) => ({
-      type: "scatter",
-      mode: "lines+markers",
-      name,
-      x: ordered.map((_, i) => i + 1),
-      y: ordered.map((c) => ((c.values || []).find((v) => v.name === name) || {}).value ?? null),
-    }));
-    const layout = { height: 320, margin: { l: 56, r: 16, t: 16, b: 48 }, xaxis: { title: { text: "checkpoint" } } };
-    Plotly.react("plot-checkpoints", traces, layout, { responsive: true, displaylogo: false });
   }
 
   function logLine(line) {
