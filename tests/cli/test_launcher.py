@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from support.dialin import RunningServer
-from support.local_runs import clean_environment, dialin, start_dialin, wait_for, wait_for_line
+from support.local_runs import RunningDialin, clean_environment, dialin, wait_for
 from support.sigopt_client import connect
 from support.trial_api import TrialApi
 
@@ -169,13 +169,10 @@ def test_a_model_crashing_past_max_restarts_fails_its_run(
 def test_pause_and_activate_from_another_terminal(
     workdir: Path, env: dict[str, str], api: httpx.Client
 ) -> None:
-    running = start_dialin(
+    with RunningDialin(
         ["run", "-p", "steered", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"}
-    )
-    seen: list[str] = []
-    try:
-        assert running.stdout is not None
-        run_id = wait_for_line(running.stdout, r"Run (\d+) started", seen).group(1)
+    ) as running:
+        run_id = running.line(r"Run (\d+) started").group(1)
         wait_for(
             lambda: api.get(f"/api/v1/trials/{run_id}/checkpoints/latest").status_code == 200,
             "a first checkpoint",
@@ -184,18 +181,14 @@ def test_pause_and_activate_from_another_terminal(
         paused = dialin(["trial", "pause", run_id], workdir, env)
         assert paused.returncode == 0, paused.stderr
         # The model sees the stop flag, checkpoints no more and exits 0; the run stays active.
-        wait_for_line(running.stdout, r"PAUSED: waiting", seen)
-        assert any(line.startswith("stopping at step") for line in seen)
+        running.line(r"PAUSED: waiting")
+        assert any(line.startswith("stopping at step") for line in running.seen)
         assert trial(api, run_id)["state"] == "PAUSED"
         assert api.get(f"/v1/training_runs/{run_id}").json()["state"] == "active"
 
         activated = dialin(["trial", "activate", run_id], workdir, env)
         assert activated.returncode == 0, activated.stderr
-        rest, _ = running.communicate(timeout=120)
-    finally:
-        if running.poll() is None:
-            running.kill()
-    output = "".join(seen) + rest
+        output = running.finish()
     assert running.returncode == 0, output
     resumed = re.findall(r"resumed from step (\d+)", output)
     assert resumed[0] == "0" and int(resumed[1]) >= 5
@@ -209,26 +202,20 @@ def test_pause_and_activate_from_another_terminal(
 def test_kill_from_another_terminal_ends_the_model_at_once(
     workdir: Path, env: dict[str, str], api: httpx.Client
 ) -> None:
-    running = start_dialin(
+    with RunningDialin(
         ["run", "-p", "steered", "--stop-grace", "60", "python", "stubborn.py"], workdir, env
-    )
-    seen: list[str] = []
-    try:
-        assert running.stdout is not None
-        run_id = wait_for_line(running.stdout, r"Run (\d+) started", seen).group(1)
-        wait_for_line(running.stdout, r"^up$", seen)
+    ) as running:
+        run_id = running.line(r"Run (\d+) started").group(1)
+        running.line(r"^up$")
         killed_at = time.monotonic()
         killed = dialin(["trial", "kill", run_id], workdir, env)
         assert killed.returncode == 0, killed.stderr
-        rest, _ = running.communicate(timeout=60)
+        output = running.finish(timeout=60)
         took = time.monotonic() - killed_at
-    finally:
-        if running.poll() is None:
-            running.kill()
     # SIGKILL without the 60 s grace a stop would get.
     assert took < 20, took
-    assert running.returncode == 137, "".join(seen) + rest
-    assert "the run was canceled" in rest
+    assert running.returncode == 137, output
+    assert "the run was canceled" in output
     assert trial(api, run_id)["state"] == "CANCELED"
     run = api.get(f"/v1/training_runs/{run_id}").json()
     assert run["state"] == "failed" and run["dev_metadata"]["reason"] == "canceled"
@@ -260,21 +247,14 @@ def test_a_model_still_running_past_its_early_exit_deadline_is_killed(
 def test_sigterm_stops_the_model_gracefully_and_cancels_its_run(
     workdir: Path, env: dict[str, str], api: httpx.Client, dialin_server: RunningServer
 ) -> None:
-    running = start_dialin(
+    with RunningDialin(
         ["run", "-p", "terminated", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"}
-    )
-    seen: list[str] = []
-    try:
-        assert running.stdout is not None
-        run_id = wait_for_line(running.stdout, r"Run (\d+) started", seen).group(1)
-        wait_for_line(running.stdout, r"resumed from step 0", seen)
+    ) as running:
+        run_id = running.line(r"Run (\d+) started").group(1)
+        running.line(r"resumed from step 0")
         wait_for(lambda: trial(api, run_id)["total_batches_processed"] >= 2, "two steps")
-        running.terminate()
-        rest, _ = running.communicate(timeout=60)
-    finally:
-        if running.poll() is None:
-            running.kill()
-    output = "".join(seen) + rest
+        running.process.terminate()
+        output = running.finish(timeout=60)
     assert running.returncode == 130, output
     # The model saw the stop and ended its loop itself.
     assert re.search(r"stopping at step \d+", output)
@@ -318,11 +298,10 @@ def test_experiment_pause_and_activate_from_another_terminal(
         "    bounds: {min: 0, max: 1}\nmetrics:\n  - name: loss\n    objective: minimize\n"
         "parallel_bandwidth: 2\nbudget: 2\n"
     )
-    running = start_dialin(["optimize", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"})
-    seen: list[str] = []
-    try:
-        assert running.stdout is not None
-        experiment_id = wait_for_line(running.stdout, r"AI experiment (\d+) created", seen).group(1)
+    with RunningDialin(
+        ["optimize", "python", "train.py"], workdir, {**env, "STEP_S": "0.3"}
+    ) as running:
+        experiment_id = running.line(r"AI experiment (\d+) created").group(1)
 
         def both_checkpointed() -> list[str] | None:
             trials = api.get(f"/api/v1/experiments/{experiment_id}/trials").json()["data"]
@@ -340,11 +319,7 @@ def test_experiment_pause_and_activate_from_another_terminal(
         assert all(api.get(f"/v1/training_runs/{i}").json()["state"] == "active" for i in run_ids)
         activated = dialin(["experiment", "activate", experiment_id], workdir, env)
         assert activated.returncode == 0, activated.stderr
-        rest, _ = running.communicate(timeout=180)
-    finally:
-        if running.poll() is None:
-            running.kill()
-    output = "".join(seen) + rest
+        output = running.finish(timeout=180)
     assert running.returncode == 0, output
     assert f"AI experiment {experiment_id}: 2 runs completed, 0 failed, 0 canceled" in output
     for run_id in run_ids:

@@ -7,9 +7,9 @@ import os
 import re
 import secrets
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,11 @@ import pytest
 
 from support.dialin import RunningServer
 from support.local_runs import (
+    RunningDialin,
     clean_environment,
     dialin,
     experiment_id_in,
     runs_of,
-    start_dialin,
     wait_for,
 )
 
@@ -163,17 +163,13 @@ def _trial(api: httpx.Client, run_id: str | int) -> dict[str, Any]:
     return trial
 
 
-def _start_slow_experiment(
+@contextmanager
+def _slow_experiment(
     workdir: Path, remote_env: dict[str, str], api: httpx.Client, budget: int
-) -> tuple[subprocess.Popen[str], str, list[dict[str, Any]]]:
+) -> Iterator[tuple[RunningDialin, str, list[dict[str, Any]]]]:
     """``dialin optimize`` with models that run for a minute, once both of its first runs
-    have their models running."""
+    have their models running: (the command, the experiment id, its runs)."""
     name = write_experiment(workdir, budget=budget)
-    slow = start_dialin(
-        ["optimize", "--stop-grace", "5", "python", "quick.py"],
-        workdir,
-        {**remote_env, "MODEL_SLEEP": "60"},
-    )
 
     def two_running() -> list[dict[str, Any]] | None:
         listed = api.get("/v1/aiexperiments", params={"limit": 100}).json()["data"]
@@ -184,13 +180,13 @@ def _start_slow_experiment(
         started = [r for r in runs if "model_pid" in r["dev_metadata"]]
         return runs if len(started) == 2 else None
 
-    try:
+    with RunningDialin(
+        ["optimize", "--stop-grace", "5", "python", "quick.py"],
+        workdir,
+        {**remote_env, "MODEL_SLEEP": "60"},
+    ) as slow:
         runs = wait_for(two_running, "two running models")
-    except BaseException:
-        slow.kill()
-        slow.communicate()
-        raise
-    return slow, str(runs[0]["experiment"]), runs
+        yield slow, str(runs[0]["experiment"]), runs
 
 
 def _alive(pid: int) -> bool:
@@ -207,13 +203,9 @@ def _alive(pid: int) -> bool:
 def test_an_interrupted_experiment_resumes_to_its_budget_exactly(
     workdir: Path, remote_env: dict[str, str], api: httpx.Client
 ) -> None:
-    slow, experiment_id, _ = _start_slow_experiment(workdir, remote_env, api, budget=5)
-    try:
-        slow.send_signal(signal.SIGINT)
-        stdout, _ = slow.communicate(timeout=60)
-    finally:
-        if slow.poll() is None:
-            slow.kill()
+    with _slow_experiment(workdir, remote_env, api, budget=5) as (slow, experiment_id, _):
+        slow.process.send_signal(signal.SIGINT)
+        stdout = slow.finish(timeout=60)
     assert slow.returncode == 130, stdout
     assert f"dialin optimize --resume {experiment_id}" in stdout
     assert f"AI experiment {experiment_id}: 0 runs completed, 0 failed, 2 canceled" in stdout
@@ -244,9 +236,9 @@ def test_resume_ends_the_runs_of_a_killed_optimize(
 ) -> None:
     """A SIGKILLed ``dialin optimize`` leaves active runs and running models behind; the
     resume stops those models, ends the runs and still creates no run past the budget."""
-    slow, experiment_id, orphans = _start_slow_experiment(workdir, remote_env, api, budget=3)
-    slow.kill()
-    slow.communicate(timeout=30)
+    with _slow_experiment(workdir, remote_env, api, budget=3) as (slow, experiment_id, orphans):
+        slow.process.kill()
+        slow.finish(timeout=30)
     models = [int(r["dev_metadata"]["model_pid"]) for r in orphans]
     assert all(_alive(pid) for pid in models)
     assert [r["state"] for r in runs_of(api, experiment_id)] == ["active", "active"]
@@ -363,14 +355,10 @@ def test_a_remote_server_needs_a_token(tmp_path: Path) -> None:
 def test_experiment_kill_from_another_terminal_kills_its_running_models(
     workdir: Path, remote_env: dict[str, str], api: httpx.Client
 ) -> None:
-    slow, experiment_id, first = _start_slow_experiment(workdir, remote_env, api, budget=2)
-    try:
+    with _slow_experiment(workdir, remote_env, api, budget=2) as (slow, experiment_id, first):
         killed = dialin(["experiment", "kill", experiment_id], workdir, remote_env)
         assert killed.returncode == 0, killed.stderr
-        stdout, _ = slow.communicate(timeout=60)
-    finally:
-        if slow.poll() is None:
-            slow.kill()
+        stdout = slow.finish(timeout=60)
     assert slow.returncode == 0, stdout
     assert f"AI experiment {experiment_id}: 0 runs completed, 0 failed, 2 canceled" in stdout
     assert [_trial(api, r["id"])["state"] for r in first] == ["CANCELED", "CANCELED"]

@@ -18,6 +18,7 @@ from support.dialin import dialin_command
 
 __all__ = [
     "TIMEOUT_S",
+    "RunningDialin",
     "clean_environment",
     "dialin",
     "experiment_id_in",
@@ -63,6 +64,36 @@ def start_dialin(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.
         stdin=subprocess.DEVNULL,
         text=True,
     )
+
+
+class RunningDialin:
+    """A dialin command left running (stderr joins stdout); killed on leaving the block."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.process = start_dialin(args, cwd, env)
+        self.seen: list[str] = []
+
+    def __enter__(self) -> RunningDialin:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+    def line(self, pattern: str) -> re.Match[str]:
+        """Read its output until a line matches ``pattern``."""
+        assert self.process.stdout is not None
+        return wait_for_line(self.process.stdout, pattern, self.seen)
+
+    def finish(self, timeout: float = TIMEOUT_S) -> str:
+        """Wait for it to end; all it printed."""
+        rest, _ = self.process.communicate(timeout=timeout)
+        return "".join(self.seen) + (rest or "")
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
 
 
 def wait_for_line(stream: IO[str], pattern: str, seen: list[str]) -> re.Match[str]:
