@@ -518,3 +518,46 @@ def test_progress_batch_metrics_wall_clock_and_log_retention(api: TrialApi) -> N
     ended = api.ok("GET", f"/api/v1/trials/{tid}")
     assert ended["wall_clock_time"] >= 1
     assert api.ok("GET", f"/api/v1/trials/{tid}")["wall_clock_time"] == ended["wall_clock_time"]
+
+
+def test_the_training_monitor_advises_sigopt_checkpoints_to_stop(api: TrialApi) -> None:
+    criterion = {
+        "type": "convergence",
+        "name": "flat",
+        "metric": "loss",
+        "lookback_checkpoints": 2,
+        "min_checkpoints": 3,
+    }
+    experiment = api.experiment(
+        training_monitor={"max_checkpoints": 4, "early_stopping_criteria": [criterion]}
+    )
+    fetched = api.ok("GET", f"/v1/aiexperiments/{experiment}")["training_monitor"]
+    assert fetched == {"max_checkpoints": 4, "early_stopping_criteria": [criterion]}
+    run = api.ok("POST", f"/v1/aiexperiments/{experiment}/training_runs", json={"name": "r"})
+    answers = [
+        api.ok(
+            "POST",
+            f"/v1/training_runs/{run['id']}/checkpoints",
+            json={"values": [{"name": "loss", "value": loss}]},
+        )
+        for loss in (0.5, 0.4, 0.45, 0.45)
+    ]
+    assert [a["should_stop"] for a in answers] == [False, False, False, True]
+    assert answers[2]["stopping_reasons"]["flat"] is False
+    assert answers[3]["stopping_reasons"] == {
+        "stopped_by_searcher": True,
+        "trial_stopped": False,
+        "flat": True,
+        "max_checkpoints": True,
+    }
+    assert api.ok("GET", f"/api/v1/trials/{run['id']}")["stopped_by_searcher"] is True
+    bad = api.http.post(
+        f"/v1/clients/{api.client_id}/projects/{api.project()}/aiexperiments",
+        json={
+            "name": "bad",
+            "parameters": [{"name": "lr", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            "metrics": [{"name": "loss"}],
+            "training_monitor": {"max_checkpoints": -1},
+        },
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "training_monitor.max_checkpoints"

@@ -28,7 +28,7 @@ from dialin.services.ports import Store
 from dialin.services.searcher import asha_config_of, measured
 from dialin.services.trial_lifecycle import patch_trial, save_trial
 
-__all__ = ["checked_ingest", "ingest_report"]
+__all__ = ["checked_ingest", "ingest_report", "searcher_stop"]
 
 
 def checked_ingest(ingest: MetricsIngest) -> tuple[str, dict[str, object]]:
@@ -134,10 +134,14 @@ def _asha_step(store: Store, trial: Trial, asha: AshaConfig, experiment_id: int,
     ]
     if decide(asha, history).get(trial.id) != Decision.STOP or trial.stopped_by_searcher:
         return trial
+    return searcher_stop(store, trial, now, "searcher: asha stop")
+
+
+def searcher_stop(store: Store, trial: Trial, now: int, reason: str) -> Trial:
+    """The searcher's Stop (§6.1): the trial is flagged stopped by the searcher. A managed one
+    goes STOPPING_COMPLETED and ends through its allocation; an unmanaged (SigOpt) one has no
+    allocation to wind down, so it runs on, told by should_stop, until its client ends it."""
     flagged = replace(trial, stopped_by_searcher=True)
-    reason = "searcher: asha stop"
-    # An unmanaged (SigOpt) trial has no allocation to wind down: it runs on, told by
-    # should_stop, until its client ends it. A managed one stops through its allocation.
     stopped = (
         patch_trial(store, flagged, TrialState.STOPPING_COMPLETED, now, reason)
         if trial.managed

@@ -12,7 +12,7 @@ from typing import Any
 
 from dialin.domain.experiment_states import refusal_of_new_trials
 from dialin.domain.experiments import Experiment, Metadata
-from dialin.domain.metric_reports import VALIDATION
+from dialin.domain.metric_reports import VALIDATION, MetricsReport, numeric_value
 from dialin.domain.metrics import MetricValue
 from dialin.domain.observations import Observation
 from dialin.domain.paging import Page, PageRequest, page_in_memory
@@ -28,14 +28,15 @@ from dialin.domain.runs import (
     apply_run_patch,
 )
 from dialin.domain.scoring import score
+from dialin.domain.training_monitor import MAX_CHECKPOINTS_REASON
 from dialin.domain.trial_views import MetricsIngest
-from dialin.domain.trials import TrialState, should_stop
+from dialin.domain.trials import Trial, TrialState, should_stop
 from dialin.errors import Forbidden, InvalidField, NotFound
 from dialin.optimizer import best_observations
 from dialin.services.experiments import ExperimentView, require_experiment, require_live
-from dialin.services.metric_ingest import ingest_report
+from dialin.services.metric_ingest import ingest_report, searcher_stop
 from dialin.services.ports import Clock, Store, UnitOfWork
-from dialin.services.searcher import result_values
+from dialin.services.searcher import result_values, training_monitor_of
 from dialin.services.suggest import SuggestionService
 from dialin.services.trial_lifecycle import continue_experiment, settle_experiment
 from dialin.services.trials import TrialService
@@ -52,6 +53,15 @@ def require_run(store: Store, client_id: int, run_id: int, *, lock: bool = False
     if run is None:
         raise NotFound()
     return run
+
+
+def _checkpoint_values(reports: Sequence[MetricsReport]) -> list[dict[str, float | None]]:
+    """Each live validation's numeric metrics, oldest first: the run's checkpoints."""
+    return [
+        {name: numeric_value(value) for name, value in r.metrics.items()}
+        for r in sorted(reports, key=lambda r: (r.end_time, r.id))
+        if r.group == VALIDATION and not r.archived
+    ]
 
 
 def _new_run(client_id: int, project: str, patch: RunPatch, now: int) -> TrainingRun:
@@ -402,15 +412,31 @@ class RunService:
                 # SigOpt keeps a run's values (log_metric) apart from its checkpoints.
                 mirror_values=False,
             )
-            reasons = {
-                "stopped_by_searcher": trial.stopped_by_searcher,
-                "trial_stopped": trial.state != TrialState.ACTIVE,
-            }
-            return replace(
-                Checkpoint.of_report(report),
-                should_stop=should_stop(trial),
-                stopping_reasons=reasons,
-            )
+            return self._with_stop_advice(store, trial, report)
+
+    def _with_stop_advice(self, store: Store, trial: Trial, report: MetricsReport) -> Checkpoint:
+        """should_stop = the searcher stopped the run (ASHA, or every convergence criterion
+        of the training monitor holds), its checkpoint limit is reached, or the trial was
+        stopped (paused, cancelled); stopping_reasons names each (trials §7.4)."""
+        experiment = self._experiment_of(store, trial)
+        monitor = None if experiment is None else training_monitor_of(experiment)
+        reasons: dict[str, bool] = {}
+        if monitor is not None:
+            reasons = monitor.reasons(_checkpoint_values(store.trials.reports(trial.id)))
+            if monitor.converged(reasons) and not trial.stopped_by_searcher:
+                trial = searcher_stop(store, trial, self._clock(), "searcher: converged")
+        advice = {
+            "stopped_by_searcher": trial.stopped_by_searcher,
+            "trial_stopped": trial.state != TrialState.ACTIVE,
+            **reasons,
+        }
+        stop = should_stop(trial) or reasons.get(MAX_CHECKPOINTS_REASON, False)
+        return replace(Checkpoint.of_report(report), should_stop=stop, stopping_reasons=advice)
+
+    def _experiment_of(self, store: Store, trial: Trial) -> Experiment | None:
+        if trial.experiment_id is None:
+            return None
+        return store.experiments.get(trial.client_id, trial.experiment_id)
 
     def checkpoint(self, client_id: int, run_id: int, checkpoint_id: int) -> Checkpoint:
         with self._uow(write=False) as store:

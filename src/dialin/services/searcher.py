@@ -11,11 +11,22 @@ from dialin.domain.experiments import Experiment
 from dialin.domain.metric_reports import MetricsReport, best_validation, numeric_value
 from dialin.domain.metrics import MetricValue
 from dialin.domain.runs import TrainingRun
+from dialin.domain.training_monitor import TrainingMonitor
 
-__all__ = ["EARLY_STOPPING_KEY", "asha_config_of", "measured", "result_values", "searcher_metric"]
+__all__ = [
+    "EARLY_STOPPING_KEY",
+    "TRAINING_MONITOR_KEY",
+    "asha_config_of",
+    "measured",
+    "result_values",
+    "searcher_metric",
+    "training_monitor_of",
+]
 
 # Experiment.extras key of the dialin extension ``early_stopping: {type: asha, ...}``.
 EARLY_STOPPING_KEY = "early_stopping"
+# Experiment.extras key of SigOpt's ``training_monitor``.
+TRAINING_MONITOR_KEY = "training_monitor"
 
 
 def asha_config_of(experiment: Experiment) -> AshaConfig | None:
@@ -23,6 +34,14 @@ def asha_config_of(experiment: Experiment) -> AshaConfig | None:
     if not isinstance(stored, Mapping):
         return None
     return AshaConfig.from_json(stored)
+
+
+def training_monitor_of(experiment: Experiment) -> TrainingMonitor | None:
+    stored = experiment.extras.get(TRAINING_MONITOR_KEY)
+    if not isinstance(stored, Mapping):
+        return None
+    objectives = {m.name: m.objective for m in experiment.definition.metrics if m.name}
+    return TrainingMonitor.from_json(stored, objectives)
 
 
 def searcher_metric(experiment: Experiment | None) -> tuple[str, bool] | None:

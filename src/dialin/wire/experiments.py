@@ -29,6 +29,7 @@ from dialin.domain.rules import (
     check_metrics,
     check_tasks,
 )
+from dialin.domain.training_monitor import TrainingMonitor
 from dialin.wire.accounts import check_project_id
 from dialin.wire.fields import (
     JsonObject,
@@ -81,8 +82,9 @@ _SHARED_KEYS = (
     "parallel_bandwidth",
 )
 _CORE_KEYS = (*_SHARED_KEYS, "project", "observation_budget", "tasks", "runs_only", "budget")
-# early_stopping is dialin's own: ASHA for the experiment's trials, kept in Experiment.extras.
-_AI_KEYS = (*_SHARED_KEYS, "budget", "early_stopping")
+# early_stopping is dialin's own: ASHA for the experiment's trials, kept in Experiment.extras,
+# as is SigOpt's training_monitor (checkpoint limit, convergence criteria).
+_AI_KEYS = (*_SHARED_KEYS, "budget", "early_stopping", "training_monitor")
 _UPDATE_KEYS = (
     "name",
     "state",
@@ -167,6 +169,10 @@ def parse_experiment_create(body: Mapping[str, object], *, ai: bool) -> Experime
     extras: dict[str, object] = {}
     if ai and obj.get("early_stopping") is not None:
         extras["early_stopping"] = _early_stopping(obj["early_stopping"], metrics)
+    if ai and obj.get("training_monitor") is not None:
+        objectives = {m.name: m.objective for m in metrics if m.name is not None}
+        monitor = TrainingMonitor.from_json(obj["training_monitor"], objectives)
+        extras["training_monitor"] = monitor.to_json()
     return ExperimentDraft(
         name=name,
         definition=definition,
@@ -323,6 +329,8 @@ def render_experiment(
         rendered["budget"] = definition.budget
         if "early_stopping" in experiment.extras:
             rendered["early_stopping"] = experiment.extras["early_stopping"]
+        if "training_monitor" in experiment.extras:
+            rendered["training_monitor"] = experiment.extras["training_monitor"]
     else:
         rendered["development"] = experiment.development
         rendered["observation_budget"] = definition.budget
