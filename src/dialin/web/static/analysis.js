@@ -262,6 +262,7 @@ const dialinAnalysis = (() => {
   function build() {
     if (watcher) watcher.disconnect();
     stale.clear();
+    unseen = [];
     if (!data.observation_count) {
       panel.replaceChildren(
         el("p", { class: "empty" }, "No observations yet: report some with ", el("code", {}, "conn.experiments(ID).observations().create(...)"), "."),
@@ -298,14 +299,16 @@ const dialinAnalysis = (() => {
     drawAll({ first: true });
   }
 
-  /* On a new tab the first chart draws at once; every other chart draws when it scrolls into
-     view, or when the browser is idle if it was never drawn. Parallel coordinates alone can
-     take seconds where WebGL runs without a GPU, and a live experiment refreshes every few
-     seconds: a chart out of view only notes that it is out of date. */
+  /* On a new tab the first chart draws at once and the others in view right after it; the
+     rest draw when scrolled into view, or a while after the visible ones if never seen.
+     Parallel coordinates alone can take seconds where WebGL runs without a GPU, and a live
+     experiment refreshes every few seconds: a chart out of view only notes that it is out of
+     date. */
   const PLOTS = { "plot-history": drawHistory, "plot-full-history": drawFullHistory, "plot-parallel": drawParallel, "plot-scatter": drawScatter };
   const stale = new Set();
   const UNSEEN_DELAY_MS = 3000;
   let watcher = null;
+  let unseen = [];
 
   /* Called by every chart as it draws, whether scheduled or picked by the user. */
   function drawing(id) {
@@ -322,19 +325,24 @@ const dialinAnalysis = (() => {
     else setTimeout(callback, 50);
   }
 
-  function drawAll({ first = false } = {}) {
-    if (!watcher) {
-      watcher = new IntersectionObserver((entries) => {
-        for (const entry of entries) if (entry.isIntersecting) drawIfStale(entry.target.id);
-      }, { rootMargin: "100px" });
+  function seen(entries) {
+    for (const entry of entries) if (entry.isIntersecting) drawIfStale(entry.target.id);
+    // The first report covers every chart: the visible ones are drawn now.
+    const waiting = unseen.filter((id) => stale.has(id));
+    unseen = [];
+    if (waiting.length) {
+      setTimeout(() => waiting.forEach((id) => whenIdle(() => drawIfStale(id))), UNSEEN_DELAY_MS);
     }
+  }
+
+  function drawAll({ first = false } = {}) {
+    if (!watcher) watcher = new IntersectionObserver(seen, { rootMargin: "100px" });
     const ids = Object.keys(PLOTS);
     for (const id of first ? ids.slice(1) : ids) {
       stale.add(id);
       const node = document.getElementById(id);
+      if (!node._fullLayout) unseen.push(id);
       watcher.observe(node);
-      // Never drawn: after the visible ones have shown, one idle callback per chart.
-      if (!node._fullLayout) setTimeout(() => whenIdle(() => drawIfStale(id)), UNSEEN_DELAY_MS);
     }
     if (first) PLOTS[ids[0]]();
   }
