@@ -306,7 +306,11 @@
       }),
     ]);
     if (run.experiment && experimentName === null) {
-      experimentName = (await api(`/v1/aiexperiments/${run.experiment}`)).name;
+      const experiment = await api(`/v1/aiexperiments/${run.experiment}`).catch((error) => {
+        if (error.status === 404) return { name: `#${run.experiment}` };
+        throw error;
+      });
+      experimentName = experiment.name;
     }
     document.getElementById("run-name").textContent = run.name || `Run ${id}`;
     document.getElementById("run-state").replaceChildren(badge(trial ? trial.state : "archived"));
