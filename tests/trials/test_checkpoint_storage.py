@@ -153,3 +153,34 @@ def test_checkpoints_are_files_and_gc_keeps_the_best_and_the_latest(
     assert {c["state"] for c in left} == {"DELETED"}
     for checkpoint_uuid in uuids.values():
         assert storage(f"checkpoints/{checkpoint_uuid}/model.bin") is None
+
+
+def test_the_experiments_keep_policy_decides(api: TrialApi, storage: Reader) -> None:
+    keep_best_only = {"save_experiment_best": 1, "save_trial_best": 0, "save_trial_latest": 0}
+    experiment = api.experiment(budget=2, checkpoint_storage=keep_best_only)
+    fetched = api.ok("GET", f"/v1/aiexperiments/{experiment}")
+    assert fetched["checkpoint_storage"] == keep_best_only
+    uuids = {}
+    for lr, loss in [(0.1, 0.3), (0.2, 0.1)]:
+        trial = api.started_trial(experiment, lr=lr)["id"]
+        api.report(trial, 1, 5, loss=loss)
+        uuids[loss] = _checkpoint(api, trial, 5)
+        api.ok(
+            "POST",
+            f"/api/v1/trials/{trial}/allocations/exit",
+            json={"trial_run_id": 1, "cause": "EXITED"},
+        )
+    # Only the experiment's best checkpoint (loss 0.1) survives its end.
+    assert storage(f"checkpoints/{uuids[0.1]}/model.bin") == FILES["model.bin"]
+    assert storage(f"checkpoints/{uuids[0.3]}/model.bin") is None
+    bad = api.http.post(
+        f"/v1/clients/{api.client_id}/projects/{api.project()}/aiexperiments",
+        json={
+            "name": "bad",
+            "parameters": [{"name": "lr", "type": "double", "bounds": {"min": 0, "max": 1}}],
+            "metrics": [{"name": "loss"}],
+            "checkpoint_storage": {"save_trial_best": -1},
+        },
+    )
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "checkpoint_storage.save_trial_best"

@@ -140,15 +140,29 @@ class KeepPolicy:
     save_trial_latest: int = 1
 
     @classmethod
-    def from_config(cls, config: Mapping[str, object]) -> KeepPolicy:
+    def from_config(cls, config: Mapping[str, object], prefix: str = "") -> KeepPolicy:
+        """``prefix``: where the fields sit in the caller's document, for error fields."""
+        names = ("save_experiment_best", "save_trial_best", "save_trial_latest")
         values: dict[str, int] = {}
-        for name in ("save_experiment_best", "save_trial_best", "save_trial_latest"):
+        for key in config:
+            if key not in names:
+                raise InvalidField(f"{prefix}{key}", f"{prefix}{key} is not a known key")
+        for name in names:
             if name in config:
                 value = config[name]
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise InvalidField(name, f"{name} must be a non-negative integer")
+                    raise InvalidField(
+                        f"{prefix}{name}", f"{prefix}{name} must be a non-negative integer"
+                    )
                 values[name] = value
         return cls(**values)
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "save_experiment_best": self.save_experiment_best,
+            "save_trial_best": self.save_trial_best,
+            "save_trial_latest": self.save_trial_latest,
+        }
 
 
 def checkpoints_to_delete(

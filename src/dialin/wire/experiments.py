@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from dialin.domain.asha import AshaConfig
+from dialin.domain.checkpoints import KeepPolicy
 from dialin.domain.drafts import UNSET, ExperimentDraft, ExperimentPatch, Maybe
 from dialin.domain.experiments import (
     Experiment,
@@ -83,8 +84,9 @@ _SHARED_KEYS = (
 )
 _CORE_KEYS = (*_SHARED_KEYS, "project", "observation_budget", "tasks", "runs_only", "budget")
 # early_stopping is dialin's own: ASHA for the experiment's trials, kept in Experiment.extras,
-# as is SigOpt's training_monitor (checkpoint limit, convergence criteria).
-_AI_KEYS = (*_SHARED_KEYS, "budget", "early_stopping", "training_monitor")
+# as are SigOpt's training_monitor (checkpoint limit, convergence criteria) and the checkpoint
+# keep policy (checkpoint_storage: save_experiment_best, save_trial_best, save_trial_latest).
+_AI_KEYS = (*_SHARED_KEYS, "budget", "early_stopping", "training_monitor", "checkpoint_storage")
 _UPDATE_KEYS = (
     "name",
     "state",
@@ -173,6 +175,10 @@ def parse_experiment_create(body: Mapping[str, object], *, ai: bool) -> Experime
         objectives = {m.name: m.objective for m in metrics if m.name is not None}
         monitor = TrainingMonitor.from_json(obj["training_monitor"], objectives)
         extras["training_monitor"] = monitor.to_json()
+    if ai and obj.get("checkpoint_storage") is not None:
+        policy = expect_object(obj["checkpoint_storage"], "checkpoint_storage")
+        keep = KeepPolicy.from_config(policy, prefix="checkpoint_storage.")
+        extras["checkpoint_storage"] = keep.to_json()
     return ExperimentDraft(
         name=name,
         definition=definition,
@@ -329,8 +335,9 @@ def render_experiment(
         rendered["budget"] = definition.budget
         if "early_stopping" in experiment.extras:
             rendered["early_stopping"] = experiment.extras["early_stopping"]
-        if "training_monitor" in experiment.extras:
-            rendered["training_monitor"] = experiment.extras["training_monitor"]
+        for key in ("training_monitor", "checkpoint_storage"):
+            if key in experiment.extras:
+                rendered[key] = experiment.extras[key]
     else:
         rendered["development"] = experiment.development
         rendered["observation_budget"] = definition.budget
