@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_support import plot, screenshot, signed_in, wait_for_tab
+from web_support import plot, screenshot, signed_in_page, wait_for_tab
 
 from support.dialin import RunningServer, running_server
 from support.sigopt_client import connect
@@ -133,124 +133,118 @@ def traces(page: Any, plot_id: str) -> dict[str, dict[str, Any]]:
 def test_the_ai_experiment_page_shows_runs_states_best_runs_and_curves(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    page.goto(f"{server.api_url}/")
-    page.locator("#experiments a", has_text="Transformer sweep").click()
-    page.wait_for_url(f"{server.api_url}/aiexperiments/{seeded.experiment_id}/summary")
-    wait_for_tab(page, "summary")
-    states = page.locator("#trial-states")
-    for state in ("COMPLETED", "CANCELED", "RUNNING"):
-        assert states.locator(f"li[data-state={state}]").inner_text().endswith(" 1")
-    assert "1 restart in all" in states.inner_text()
-    best = page.inner_text("#best-runs")
-    assert "run-alpha" in best and "0.2" in best and "run-beta" not in best
-    assert "3 of 10 runs" in page.inner_text("#panel-summary")
-    screenshot(page, "ai-experiment")
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, _problems):
+        page.goto(f"{server.api_url}/")
+        page.locator("#experiments a", has_text="Transformer sweep").click()
+        page.wait_for_url(f"{server.api_url}/aiexperiments/{seeded.experiment_id}/summary")
+        wait_for_tab(page, "summary")
+        states = page.locator("#trial-states")
+        for state in ("COMPLETED", "CANCELED", "RUNNING"):
+            assert states.locator(f"li[data-state={state}]").inner_text().endswith(" 1")
+        assert "1 restart in all" in states.inner_text()
+        best = page.inner_text("#best-runs")
+        assert "run-alpha" in best and "0.2" in best and "run-beta" not in best
+        assert "3 of 10 runs" in page.inner_text("#panel-summary")
+        screenshot(page, "ai-experiment")
 
-    page.click("#tab-runs")
-    wait_for_tab(page, "runs")
-    assert page.url == f"{server.api_url}/aiexperiments/{seeded.experiment_id}/runs"
-    row = page.locator(f"tr[data-run='{seeded.finished}']")
-    assert row.locator(".trial-state").inner_text() == "COMPLETED"
-    assert "loss: 0.2" in row.locator(".values").inner_text()
-    assert "lr=" in row.inner_text()
-    killed = page.locator(f"tr[data-run='{seeded.killed}'] .trial-state")
-    assert killed.inner_text() == "CANCELED"
-    running = page.locator(f"tr[data-run='{seeded.running}'] .trial-state")
-    assert running.inner_text() == "RUNNING"
-    screenshot(page, "ai-experiment-runs")
+        page.click("#tab-runs")
+        wait_for_tab(page, "runs")
+        assert page.url == f"{server.api_url}/aiexperiments/{seeded.experiment_id}/runs"
+        row = page.locator(f"tr[data-run='{seeded.finished}']")
+        assert row.locator(".trial-state").inner_text() == "COMPLETED"
+        assert "loss: 0.2" in row.locator(".values").inner_text()
+        assert "lr=" in row.inner_text()
+        killed = page.locator(f"tr[data-run='{seeded.killed}'] .trial-state")
+        assert killed.inner_text() == "CANCELED"
+        running = page.locator(f"tr[data-run='{seeded.running}'] .trial-state")
+        assert running.inner_text() == "RUNNING"
+        screenshot(page, "ai-experiment-runs")
 
-    page.click("#tab-curves")
-    wait_for_tab(page, "curves")
-    lines = traces(page, "plot-curves")
-    assert lines["run-alpha · validation"]["y"] == [0.5, 0.2]
-    assert lines["run-alpha · validation"]["x"] == [30, 40]
-    assert lines["run-alpha · training"]["y"] == [0.9, 0.6, 0.45, 0.3]
-    assert "run-beta · validation" in lines and "run-gamma · training" in lines
-    screenshot(page, "ai-experiment-curves")
-    page.select_option("#curves-group", "validation")
-    page.wait_for_function(
-        "document.getElementById('plot-curves')?.data?.every((t) => t.meta === 'validation')"
-    )
+        page.click("#tab-curves")
+        wait_for_tab(page, "curves")
+        lines = traces(page, "plot-curves")
+        assert lines["run-alpha · validation"]["y"] == [0.5, 0.2]
+        assert lines["run-alpha · validation"]["x"] == [30, 40]
+        assert lines["run-alpha · training"]["y"] == [0.9, 0.6, 0.45, 0.3]
+        assert "run-beta · validation" in lines and "run-gamma · training" in lines
+        screenshot(page, "ai-experiment-curves")
+        page.select_option("#curves-group", "validation")
+        page.wait_for_function(
+            "document.getElementById('plot-curves')?.data?.every((t) => t.meta === 'validation')"
+        )
 
-    page.go_back()
-    wait_for_tab(page, "runs")
-    page.goto(f"{server.api_url}/experiments/{seeded.experiment_id}/summary")
-    wait_for_tab(page, "summary")
-    assert page.url.endswith(f"/aiexperiments/{seeded.experiment_id}/summary")
-    context.close()
-    assert problems.errors == []
+        page.go_back()
+        wait_for_tab(page, "runs")
+        page.goto(f"{server.api_url}/experiments/{seeded.experiment_id}/summary")
+        wait_for_tab(page, "summary")
+        assert page.url.endswith(f"/aiexperiments/{seeded.experiment_id}/summary")
 
 
 def test_the_run_page_shows_metrics_logs_checkpoints_and_transitions(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    page.goto(f"{server.api_url}/aiexperiments/{seeded.experiment_id}/runs")
-    wait_for_tab(page, "runs")
-    page.locator(f"tr[data-run='{seeded.finished}'] a").click()
-    page.wait_for_url(f"{server.api_url}/runs/{seeded.finished}")
-    wait_for_tab(page, "overview")
-    assert page.inner_text("#trial-state") == "COMPLETED"
-    assert page.inner_text("#restart-count") == "1 of at most 5"
-    assert page.get_by_role("link", name="Transformer sweep").get_attribute("href") == (
-        f"/aiexperiments/{seeded.experiment_id}/summary"
-    )
-    metrics = page.inner_text("#summary-metrics")
-    assert "Best validation" in metrics and "step 40: loss=0.2" in metrics
-    assert "training" in metrics and "validation" in metrics
-    lines = traces(page, "plot-metrics")
-    assert lines["training"]["y"] == [0.9, 0.6, 0.45, 0.3]
-    assert lines["validation"]["x"] == [30, 40]
-    screenshot(page, "run-detail")
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, _problems):
+        page.goto(f"{server.api_url}/aiexperiments/{seeded.experiment_id}/runs")
+        wait_for_tab(page, "runs")
+        page.locator(f"tr[data-run='{seeded.finished}'] a").click()
+        page.wait_for_url(f"{server.api_url}/runs/{seeded.finished}")
+        wait_for_tab(page, "overview")
+        assert page.inner_text("#trial-state") == "COMPLETED"
+        assert page.inner_text("#restart-count") == "1 of at most 5"
+        assert page.get_by_role("link", name="Transformer sweep").get_attribute("href") == (
+            f"/aiexperiments/{seeded.experiment_id}/summary"
+        )
+        metrics = page.inner_text("#summary-metrics")
+        assert "Best validation" in metrics and "step 40: loss=0.2" in metrics
+        assert "training" in metrics and "validation" in metrics
+        lines = traces(page, "plot-metrics")
+        assert lines["training"]["y"] == [0.9, 0.6, 0.45, 0.3]
+        assert lines["validation"]["x"] == [30, 40]
+        screenshot(page, "run-detail")
 
-    page.click("#tab-logs")
-    wait_for_tab(page, "logs")
-    assert page.url == f"{server.api_url}/runs/{seeded.finished}/logs"
-    stderr = page.locator("#log-lines li[data-stream=stderr]")
-    assert stderr.count() == 1 and "warning: slow data loader" in stderr.inner_text()
-    assert page.locator("#log-lines li[data-stream=stdout]").count() == 2
-    page.select_option("#log-stream", "stderr")
-    assert page.locator("#log-lines li").count() == 1
-    screenshot(page, "run-logs")
+        page.click("#tab-logs")
+        wait_for_tab(page, "logs")
+        assert page.url == f"{server.api_url}/runs/{seeded.finished}/logs"
+        stderr = page.locator("#log-lines li[data-stream=stderr]")
+        assert stderr.count() == 1 and "warning: slow data loader" in stderr.inner_text()
+        assert page.locator("#log-lines li[data-stream=stdout]").count() == 2
+        page.select_option("#log-stream", "stderr")
+        assert page.locator("#log-lines li").count() == 1
+        screenshot(page, "run-logs")
 
-    page.click("#tab-checkpoints")
-    wait_for_tab(page, "checkpoints")
-    checkpoint = page.locator(f"tr[data-checkpoint='{CHECKPOINT_UUID}']")
-    text = checkpoint.inner_text()
-    assert "COMPLETED" in text and "model.bin (7 B)" in text and "framework=torch" in text
-    assert "30" in text
-    screenshot(page, "run-checkpoints")
+        page.click("#tab-checkpoints")
+        wait_for_tab(page, "checkpoints")
+        checkpoint = page.locator(f"tr[data-checkpoint='{CHECKPOINT_UUID}']")
+        text = checkpoint.inner_text()
+        assert "COMPLETED" in text and "model.bin (7 B)" in text and "framework=torch" in text
+        assert "30" in text
+        screenshot(page, "run-checkpoints")
 
-    page.click("#tab-history")
-    wait_for_tab(page, "history")
-    history = page.inner_text("#state-history")
-    assert "ACTIVE → PAUSED" in history and "user: pause" in history
-    assert "PAUSED → ACTIVE" in history and "user: activate" in history
-    assert "restart after crash" in history and "runner finished" in history
-    assert page.inner_text("#history-restarts") == "1 of at most 5"
-    screenshot(page, "run-history")
-    context.close()
-    assert problems.errors == []
+        page.click("#tab-history")
+        wait_for_tab(page, "history")
+        history = page.inner_text("#state-history")
+        assert "ACTIVE → PAUSED" in history and "user: pause" in history
+        assert "PAUSED → ACTIVE" in history and "user: activate" in history
+        assert "restart after crash" in history and "runner finished" in history
+        assert page.inner_text("#history-restarts") == "1 of at most 5"
+        screenshot(page, "run-history")
 
 
 def test_a_running_runs_logs_arrive_without_a_reload(
     chromium: Any, server: RunningServer, seeded: Seeded, api: TrialApi
 ) -> None:
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    page.goto(f"{server.api_url}/runs/{seeded.running}/logs")
-    wait_for_tab(page, "logs")
-    assert page.is_visible("#log-empty")
-    assert "Live" in page.inner_text("#live")
-    api.ok(
-        "POST",
-        f"/api/v1/trials/{seeded.running}/logs",
-        json={"trial_run_id": 1, "stream": "stderr", "lines": ["CUDA out of memory"]},
-    )
-    page.locator("#log-lines li", has_text="CUDA out of memory").wait_for(timeout=15_000)
-    assert page.is_hidden("#log-empty")
-    context.close()
-    assert problems.errors == []
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, _problems):
+        page.goto(f"{server.api_url}/runs/{seeded.running}/logs")
+        wait_for_tab(page, "logs")
+        assert page.is_visible("#log-empty")
+        assert "Live" in page.inner_text("#live")
+        api.ok(
+            "POST",
+            f"/api/v1/trials/{seeded.running}/logs",
+            json={"trial_run_id": 1, "stream": "stderr", "lines": ["CUDA out of memory"]},
+        )
+        page.locator("#log-lines li", has_text="CUDA out of memory").wait_for(timeout=15_000)
+        assert page.is_hidden("#log-empty")
 
 
 def test_a_long_log_opens_at_its_end_and_pages_back(
@@ -264,22 +258,20 @@ def test_a_long_log_opens_at_its_end_and_pages_back(
     lines = [f"line {i}" for i in range(1100)]
     api.ok("POST", f"/api/v1/trials/{run}/logs", json={"trial_run_id": 1, "lines": lines})
 
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    page.goto(f"{server.api_url}/runs/{run}/logs")
-    wait_for_tab(page, "logs")
-    shown = page.locator("#log-lines li .log-text")
-    assert shown.count() == 500
-    assert (shown.first.inner_text(), shown.last.inner_text()) == ("line 600", "line 1099")
-    earlier = page.get_by_role("button", name="Show 500 earlier lines")
-    earlier.click()
-    page.wait_for_function("document.querySelectorAll('#log-lines li').length === 1000")
-    assert shown.first.inner_text() == "line 100"
-    earlier.click()
-    page.wait_for_function("document.querySelectorAll('#log-lines li').length === 1100")
-    assert shown.first.inner_text() == "line 0" and earlier.is_hidden()
-    screenshot(page, "run-logs-long")
-    context.close()
-    assert problems.errors == []
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, _problems):
+        page.goto(f"{server.api_url}/runs/{run}/logs")
+        wait_for_tab(page, "logs")
+        shown = page.locator("#log-lines li .log-text")
+        assert shown.count() == 500
+        assert (shown.first.inner_text(), shown.last.inner_text()) == ("line 600", "line 1099")
+        earlier = page.get_by_role("button", name="Show 500 earlier lines")
+        earlier.click()
+        page.wait_for_function("document.querySelectorAll('#log-lines li').length === 1000")
+        assert shown.first.inner_text() == "line 100"
+        earlier.click()
+        page.wait_for_function("document.querySelectorAll('#log-lines li').length === 1100")
+        assert shown.first.inner_text() == "line 0" and earlier.is_hidden()
+        screenshot(page, "run-logs-long")
 
 
 def test_an_archived_run_keeps_its_sigopt_record_on_its_page(
@@ -292,34 +284,30 @@ def test_an_archived_run_keeps_its_sigopt_record_on_its_page(
     conn.training_runs(run.id).update(values={"accuracy": {"value": 0.7}}, state="completed")
     conn.training_runs(run.id).delete()
 
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    # The trial side of an archived run is gone: the page expects that answer.
-    problems.allow(404, f"/api/v1/trials/{run.id}")
-    page.goto(f"{server.api_url}/runs/{run.id}")
-    wait_for_tab(page, "overview")
-    assert page.inner_text("#run-state") == "archived"
-    assert "0.7" in page.inner_text("#run-body") and "archived" in page.inner_text("#run-body")
-    page.click("#tab-logs")
-    wait_for_tab(page, "logs")
-    assert "This run is archived" in page.inner_text("#panel-logs")
-    context.close()
-    assert problems.errors == []
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, problems):
+        # The trial side of an archived run is gone: the page expects that answer.
+        problems.allow(404, f"/api/v1/trials/{run.id}")
+        page.goto(f"{server.api_url}/runs/{run.id}")
+        wait_for_tab(page, "overview")
+        assert page.inner_text("#run-state") == "archived"
+        assert "0.7" in page.inner_text("#run-body") and "archived" in page.inner_text("#run-body")
+        page.click("#tab-logs")
+        wait_for_tab(page, "logs")
+        assert "This run is archived" in page.inner_text("#panel-logs")
 
 
 def test_the_project_page_lists_ai_experiments_and_runs(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    page.goto(f"{server.api_url}/projects/nlp")
-    experiment = page.locator("#experiments a", has_text="Transformer sweep")
-    experiment.wait_for()
-    assert experiment.get_attribute("href") == f"/aiexperiments/{seeded.experiment_id}/summary"
-    page.locator(f"#runs tr[data-run='{seeded.running}']").wait_for()
-    assert page.locator("#runs tbody tr").count() == 3
-    assert "3 training runs" in page.inner_text("#runs")
-    screenshot(page, "project-ai")
-    context.close()
-    assert problems.errors == []
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, _problems):
+        page.goto(f"{server.api_url}/projects/nlp")
+        experiment = page.locator("#experiments a", has_text="Transformer sweep")
+        experiment.wait_for()
+        assert experiment.get_attribute("href") == f"/aiexperiments/{seeded.experiment_id}/summary"
+        page.locator(f"#runs tr[data-run='{seeded.running}']").wait_for()
+        assert page.locator("#runs tbody tr").count() == 3
+        assert "3 training runs" in page.inner_text("#runs")
+        screenshot(page, "project-ai")
 
 
 def test_a_new_ai_experiment_says_what_to_do_and_a_long_one_pages_and_samples(
@@ -337,49 +325,48 @@ def test_a_new_ai_experiment_says_what_to_do_and_a_long_one_pages_and_samples(
     long = ai.create(name="Long sweep", **definition)
     runs = [conn.aiexperiments(long.id).training_runs().create(name=f"r{i}").id for i in range(27)]
 
-    context, page, problems = signed_in(chromium, server.api_url, server.token_a)
-    page.goto(f"{server.api_url}/aiexperiments/{empty.id}/summary")
-    wait_for_tab(page, "summary")
-    assert "No runs yet" in page.inner_text("#trial-states")
-    assert "No best run yet" in page.inner_text("#best-runs")
-    for tab in ("curves", "runs"):
-        # Tabs are links: reachable and followed from the keyboard.
-        page.focus(f"#tab-{tab}")
-        page.keyboard.press("Enter")
-        wait_for_tab(page, tab)
-        assert "No runs yet" in page.inner_text(f"#panel-{tab}")
-    screenshot(page, "ai-experiment-empty")
-    first = conn.aiexperiments(empty.id).training_runs().create(name="first-run")
-    # The open page refreshes itself: the new run appears without a reload.
-    page.locator(f"#panel-runs tr[data-run='{first.id}']").wait_for(timeout=15_000)
+    with signed_in_page(chromium, server.api_url, server.token_a) as (page, _problems):
+        page.goto(f"{server.api_url}/aiexperiments/{empty.id}/summary")
+        wait_for_tab(page, "summary")
+        assert "No runs yet" in page.inner_text("#trial-states")
+        assert "No best run yet" in page.inner_text("#best-runs")
+        for tab in ("curves", "runs"):
+            # Tabs are links: reachable and followed from the keyboard.
+            page.focus(f"#tab-{tab}")
+            page.keyboard.press("Enter")
+            wait_for_tab(page, tab)
+            assert "No runs yet" in page.inner_text(f"#panel-{tab}")
+        screenshot(page, "ai-experiment-empty")
+        first = conn.aiexperiments(empty.id).training_runs().create(name="first-run")
+        # The open page refreshes itself: the new run appears without a reload.
+        page.locator(f"#panel-runs tr[data-run='{first.id}']").wait_for(timeout=15_000)
 
-    page.goto(f"{server.api_url}/aiexperiments/{long.id}/runs")
-    wait_for_tab(page, "runs")
-    assert page.locator("#panel-runs tbody tr").count() == 25
-    assert "27 runs" in page.inner_text("#panel-runs caption")
-    page.get_by_role("button", name="Older →").click()
-    page.wait_for_function("document.querySelectorAll('#panel-runs tbody tr').length === 2")
-    oldest = page.locator("#panel-runs tbody tr").evaluate_all(
-        "rows => rows.map((r) => r.dataset.run)"
-    )
-    assert sorted(oldest) == sorted(str(r) for r in runs[:2])
-    page.click("#tab-curves")
-    wait_for_tab(page, "curves")
-    assert "No metric reports yet" in page.inner_text("#panel-curves")
-    assert "Curves of 20 of 27 runs" in page.inner_text("#curves-sampled")
-    context.close()
-    assert problems.errors == []
+        page.goto(f"{server.api_url}/aiexperiments/{long.id}/runs")
+        wait_for_tab(page, "runs")
+        assert page.locator("#panel-runs tbody tr").count() == 25
+        assert "27 runs" in page.inner_text("#panel-runs caption")
+        page.get_by_role("button", name="Older →").click()
+        page.wait_for_function("document.querySelectorAll('#panel-runs tbody tr').length === 2")
+        oldest = page.locator("#panel-runs tbody tr").evaluate_all(
+            "rows => rows.map((r) => r.dataset.run)"
+        )
+        assert sorted(oldest) == sorted(str(r) for r in runs[:2])
+        page.click("#tab-curves")
+        wait_for_tab(page, "curves")
+        assert "No metric reports yet" in page.inner_text("#panel-curves")
+        assert "Curves of 20 of 27 runs" in page.inner_text("#curves-sampled")
 
 
 def test_another_client_gets_the_404_page_for_the_ai_experiment_and_its_run(
     chromium: Any, server: RunningServer, seeded: Seeded
 ) -> None:
-    context, page, problems = signed_in(chromium, server.api_url, server.token_b)
-    for path in (f"/aiexperiments/{seeded.experiment_id}/runs", f"/runs/{seeded.finished}/logs"):
-        problems.allow(404, path)
-        answer = page.goto(f"{server.api_url}{path}")
-        assert answer.status == 404
-        assert "Not found" in page.inner_text("#not-found")
-        assert "Transformer sweep" not in page.content() and "run-alpha" not in page.content()
-    context.close()
-    assert problems.errors == []
+    with signed_in_page(chromium, server.api_url, server.token_b) as (page, problems):
+        for path in (
+            f"/aiexperiments/{seeded.experiment_id}/runs",
+            f"/runs/{seeded.finished}/logs",
+        ):
+            problems.allow(404, path)
+            answer = page.goto(f"{server.api_url}{path}")
+            assert answer.status == 404
+            assert "Not found" in page.inner_text("#not-found")
+            assert "Transformer sweep" not in page.content() and "run-alpha" not in page.content()

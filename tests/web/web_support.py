@@ -7,6 +7,7 @@ request or an HTTP error answer, unless the test declares that answer expected.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,17 @@ def signed_in(chromium: Any, api_url: str, token: str) -> tuple[Any, Any, PagePr
     answer = context.request.post(f"{api_url}/api/v1/sessions", data={"token": token})  # type: ignore[attr-defined]
     assert answer.status == 200
     return context, page, problems
+
+
+@contextmanager
+def signed_in_page(chromium: Any, api_url: str, token: str) -> Iterator[tuple[Any, PageProblems]]:
+    """A signed-in page for the block; the block fails on any problem the page recorded."""
+    context, page, problems = signed_in(chromium, api_url, token)
+    try:
+        yield page, problems
+    finally:
+        context.close()
+    assert problems.errors == []
 
 
 def wait_for_tab(page: Any, tab: str) -> None:
