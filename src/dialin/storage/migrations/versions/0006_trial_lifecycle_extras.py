@@ -67,11 +67,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("trial_progress", sa.Float(), nullable=True))
     with op.batch_alter_table("training_runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("progress", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("reopened", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(
-            sa.Column("reopened", sa.Integer(), server_default=sa.text("0"), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("wall_clock_s", sa.Float(), server_default=sa.text("0"), nullable=False)
+            sa.Column("wall_clock_s", sa.Float(), server_default="0", nullable=False)
         )
         batch_op.add_column(sa.Column("allocation_started_at", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("log_retention_days", sa.Integer(), nullable=True))
