@@ -12,7 +12,7 @@ import yaml
 
 from support.dialin import dialin_command
 
-FILES = ["run.yml", "experiment.yml", "model.py", "Dockerfile", ".dockerignore"]
+FILES = ["run.yml", "experiment.yml", "model.py", "Dockerfile", ".dockerignore", "cluster.yml"]
 
 
 def init(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +29,8 @@ def init(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_writes_a_model_directory(tmp_path: Path) -> None:
     result = init(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert [line.removeprefix("Wrote ") for line in result.stdout.splitlines()[:5]] == FILES
+    written = result.stdout.splitlines()[: len(FILES)]
+    assert [line.removeprefix("Wrote ") for line in written] == FILES
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
     experiment = yaml.safe_load((tmp_path / "experiment.yml").read_text())
     assert [m["name"] for m in experiment["metrics"]] == ["accuracy"]
@@ -43,6 +44,9 @@ def test_writes_a_model_directory(tmp_path: Path) -> None:
     assert "COPY . ." in dockerfile
     assert "pip install --no-cache-dir dialin scikit-learn" in dockerfile
     assert "__pycache__" in (tmp_path / ".dockerignore").read_text().split()
+    # An example to uncomment: as written it configures no cluster.
+    cluster = (tmp_path / "cluster.yml").read_text()
+    assert yaml.safe_load(cluster) is None and "# cluster_name: tiny-cluster" in cluster
 
 
 def test_refuses_to_replace_a_file_without_force(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ TEMPLATES = (
     ("Dockerfile", "Dockerfile"),
     # Packaged without its dot: setuptools' data globs skip dotfiles.
     ("dockerignore", ".dockerignore"),
+    # All commented out: a cluster is optional, and its example should not look configured.
+    ("cluster.yml", "cluster.yml"),
 )
 
 
@@ -34,8 +36,8 @@ TEMPLATES = (
     help="Where to write the files.",
 )
 def init(force: bool, directory: Path) -> None:
-    """Write run.yml, experiment.yml, a scikit-learn model.py, a Dockerfile and .dockerignore:
-    then `dialin optimize` runs the experiment."""
+    """Write run.yml, experiment.yml, a scikit-learn model.py, a Dockerfile, .dockerignore and
+    an example cluster.yml: then `dialin optimize` runs the experiment."""
     targets = [(template, directory / name) for template, name in TEMPLATES]
     # Check every file first, so a refusal writes nothing.
     for _, target in targets:
