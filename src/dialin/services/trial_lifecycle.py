@@ -97,7 +97,12 @@ def patch_trial(
 
 
 def settle_experiment(store: Store, experiment: Experiment) -> TrialState:
-    """The experiment's state recomputed from its trials; returns it."""
+    """The experiment's state recomputed from its trials; returns it.
+
+    The experiment's row lock makes concurrent settles take turns: two runs ending at once
+    would otherwise each count the other as live, and the experiment would never end. Locks
+    go trial rows first, then the experiment, in every use case, so none deadlock."""
+    store.experiments.get(experiment.client_id, experiment.id, lock=True)
     current = store.trials.experiment_state(experiment.id)
     budget = experiment.definition.budget
     tally = TrialTally.of(store.trials.trial_states(experiment.id))
@@ -117,13 +122,14 @@ def act_on_experiment(
 ) -> tuple[TrialState, list[Trial]]:
     """pause, activate, cancel or kill: the experiment changes by its table, then its live
     trials follow (§1.4); (the experiment's settled state, its trials)."""
+    trials = store.trials.of_experiment(experiment.id, lock=True)
+    store.experiments.get(experiment.client_id, experiment.id, lock=True)
     current = store.trials.experiment_state(experiment.id)
     target = experiment_action_target(experiment.id, current, action)
     store.trials.save_experiment_state(
         experiment.id, target, store.trials.experiment_progress(experiment.id)
     )
     follow = trial_target(target)
-    trials = store.trials.of_experiment(experiment.id, lock=True)
     if follow is not None:
         reason = f"user: {action} experiment"
         trials = [
@@ -139,9 +145,10 @@ def continue_experiment(
     """Continue a finished experiment (§1.6): PAUSED with its progress reset, its managed
     trials that did not complete reopened (a single-trial experiment's trial always), then
     ACTIVE. Unmanaged (SigOpt) runs stay as their clients left them: nothing runs them again."""
+    trials = store.trials.of_experiment(experiment.id, lock=True)
+    store.experiments.get(experiment.client_id, experiment.id, lock=True)
     current = store.trials.experiment_state(experiment.id)
     store.trials.save_experiment_state(experiment.id, continue_target(experiment.id, current), 0.0)
-    trials = store.trials.of_experiment(experiment.id, lock=True)
     single = len(trials) == 1
     reopened = []
     for trial in trials:

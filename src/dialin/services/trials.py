@@ -288,7 +288,8 @@ class TrialService:
     ) -> ExperimentTrials:
         """The experiment changes state by its table, then its live trials follow (§1.4)."""
         with self._uow(write=True) as store:
-            experiment = self._require_experiment(store, client_id, experiment_id, lock=True)
+            # act_on_experiment takes the locks, trials first (see settle_experiment).
+            experiment = self._require_experiment(store, client_id, experiment_id)
             state, _ = act_on_experiment(store, experiment, action, self._clock())
             view = self._experiment_view(store, experiment)
         if state.terminal:
@@ -297,7 +298,7 @@ class TrialService:
 
     def continue_experiment(self, client_id: int, experiment_id: int) -> ExperimentTrials:
         with self._uow(write=True) as store:
-            experiment = self._require_experiment(store, client_id, experiment_id, lock=True)
+            experiment = self._require_experiment(store, client_id, experiment_id)
             continue_experiment(store, experiment, self._clock())
             return self._experiment_view(store, experiment)
 
