@@ -88,7 +88,7 @@ def _recount(observations: Sequence[Observation]) -> tuple[dict[str, str], set[t
 
 def _shown(services: Services, client: int, experiment_id: int) -> tuple[dict[str, str], set[Any]]:
     view = services.analysis.history(client, experiment_id, 2000)
-    types = {f.name: f.type for f in view.sample.fields if f.kind == "metadata"}
+    types: dict[str, str] = {f.name: f.type for f in view.sample.fields if f.kind == "metadata"}
     reporters = {
         (r.key, r.value, r.last_reported, r.observation_count, r.failed_count)
         for r in view.reporters
