@@ -8,9 +8,6 @@
    starts in one stacked problem ``-sum_i score(z_i)`` so one call refines them together.
 3. Refined points are decoded (ints rounded, grids snapped) and, with constraints, pulled back
    along the segment to their start until they are feasible; then rescored with the rest.
-4. The best few get their discrete neighbours scored too (every other category, the next
-   integer either side, see ``moves.neighbours``): the relaxed search cannot leave the
-   category or integer it started from.
 
 Returns raw rows ordered best first, so the caller can take the first one not taken yet.
 """
@@ -25,7 +22,7 @@ from scipy import optimize
 
 from dialin.optimizer.constraints import Polytope
 from dialin.optimizer.gp import stop_at
-from dialin.optimizer.moves import neighbours, perturb, sample_box
+from dialin.optimizer.moves import perturb, sample_box
 from dialin.optimizer.random import uniform_rows
 from dialin.optimizer.score import Score
 from dialin.optimizer.space import SearchSpace
@@ -37,7 +34,6 @@ FloatArray = NDArray[np.float64]
 
 _STEP_SCALES = np.array([0.01, 0.05, 0.2])
 _N_STARTS = 5
-_N_NEIGHBOURED = 3
 _REFINE_ITERATIONS = 40
 _BISECTIONS = 12
 _IN_REGION = 1024
@@ -75,24 +71,15 @@ def ranked_candidates(
     cands, values = cands[order], values[order]
     if time.monotonic() < deadline:
         refined = _refine(score, space, polytope, cands[:_N_STARTS], deadline, region)
-        cands, values = _merge(score, space, refined, cands, values)
-    if time.monotonic() < deadline:
-        near = neighbours(space, cands[:_N_NEIGHBOURED], rng)
-        cands, values = _merge(score, space, near[polytope.feasible(near)], cands, values)
+        if refined.shape[0]:
+            refined_values, _ = score(space.features(refined))
+            cands = np.vstack([refined, cands])
+            values = np.concatenate(
+                [np.where(np.isfinite(refined_values), refined_values, -np.inf), values]
+            )
+            order = np.argsort(-values, kind="stable")
+            cands, values = cands[order], values[order]
     return cands, values
-
-
-def _merge(
-    score: Score, space: SearchSpace, new: FloatArray, cands: FloatArray, values: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """``new`` rows scored and ranked in with the ranked ``cands``."""
-    if not new.shape[0]:
-        return cands, values
-    new_values, _ = score(space.features(new))
-    cands = np.vstack([new, cands])
-    values = np.concatenate([np.where(np.isfinite(new_values), new_values, -np.inf), values])
-    order = np.argsort(-values, kind="stable")
-    return cands[order], values[order]
 
 
 def _free_mask(space: SearchSpace, rows: FloatArray) -> NDArray[np.bool_]:

@@ -1,9 +1,7 @@
 """Local moves in the search space: candidates near good points for the acquisition search.
 
-All work on raw rows (see ``space``): ``perturb`` takes Gaussian steps from each of many rows,
-``sample_box`` draws uniformly inside a box around one row (a trust region, see ``trust``),
-``neighbours`` lists the discrete neighbours of a few rows (every other value of each
-categorical and conditional, the next integer or grid member either side). A
+Both work on raw rows (see ``space``): ``perturb`` takes Gaussian steps from each of many rows,
+``sample_box`` draws uniformly inside a box around one row (a trust region, see ``trust``). A
 numeric step is taken in model scale (log for log parameters) and snapped back to integers or
 grids; a moved discrete value is redrawn uniformly; a parameter that a changed conditional
 activates gets a uniform value.
@@ -16,10 +14,7 @@ from numpy.typing import NDArray
 
 from dialin.optimizer.space import SearchSpace, snap
 
-__all__ = ["neighbours", "perturb", "sample_box"]
-
-# a categorical or conditional with more values than this gets this many random other values
-_MAX_ALTERNATIVES = 16
+__all__ = ["perturb", "sample_box"]
 
 FloatArray = NDArray[np.float64]
 
@@ -84,63 +79,6 @@ def sample_box(
         scaled = lo + rng.random(v.size) * (hi - lo)
         rows[m, k] = snap(col, np.clip(np.exp(scaled), *col.natural) if col.log else scaled)
     return space.deactivate(rows)
-
-
-def neighbours(space: SearchSpace, rows: FloatArray, rng: np.random.Generator) -> FloatArray:
-    """Rows that differ from one of ``rows`` in one discrete value: relaxed optimization over
-    one-hot blocks and rounded integers only ever sees the category or integer it started
-    from, so the acquisition search scores these exactly instead."""
-    discrete = space.n_conditionals > 0 or any(
-        c.kind in ("categorical", "int") or c.grid is not None for c in space.columns
-    )
-    if not discrete:
-        # nothing to list; drawing nothing leaves the random stream of continuous searches as is
-        return np.empty((0, space.n_raw))
-    fresh = space.from_unit(
-        rng.random((rows.shape[0], space.n_raw)), use_priors=False, deactivate=False
-    )
-    out = []
-    for i, (_, values) in enumerate(space.conditionals):
-        out.extend(_each_value(rows, i, len(values), rng))
-    for j, col in enumerate(space.columns):
-        k = space.n_conditionals + j
-        if col.kind == "categorical":
-            out.extend(_each_value(rows, k, len(col.choices), rng))
-        elif col.grid is not None:
-            grid = np.asarray(col.grid)
-            at = np.searchsorted(grid, rows[:, k])
-            for shift in (-1, 1):
-                moved = rows.copy()
-                moved[:, k] = grid[np.clip(at + shift, 0, grid.size - 1)]
-                out.append(moved)
-        elif col.kind == "int":
-            for shift in (-1, 1):
-                moved = rows.copy()
-                moved[:, k] = snap(col, rows[:, k] + shift)
-                out.append(moved)
-    if not out:
-        return np.empty((0, space.n_raw))
-    moved_rows = np.vstack(out)
-    # a parameter that a changed conditional activates takes a uniform value
-    stacked_fresh = np.vstack([fresh] * len(out))
-    inactive = np.isnan(moved_rows)
-    moved_rows[inactive] = stacked_fresh[inactive]
-    return space.deactivate(moved_rows)
-
-
-def _each_value(
-    rows: FloatArray, k: int, n_values: int, rng: np.random.Generator
-) -> list[FloatArray]:
-    values = np.arange(n_values, dtype=np.float64)
-    if n_values > _MAX_ALTERNATIVES:
-        values = rng.choice(values, _MAX_ALTERNATIVES, replace=False)
-    out = []
-    for v in values:
-        moved = rows.copy()
-        # an inactive categorical stays inactive: changing it changes nothing
-        moved[:, k] = np.where(np.isnan(rows[:, k]), np.nan, v)
-        out.append(moved)
-    return out
 
 
 def _reflect(v: FloatArray, lo: float, hi: float) -> FloatArray:
