@@ -561,3 +561,12 @@ def test_the_training_monitor_advises_sigopt_checkpoints_to_stop(api: TrialApi) 
         },
     )
     assert bad.status_code == 400 and bad.json()["field"] == "training_monitor.max_checkpoints"
+
+
+def test_an_asha_experiments_progress_counts_its_first_rung(api: TrialApi) -> None:
+    experiment = api.experiment(early_stopping=ASHA, budget=2)
+    tid = api.started_trial(experiment)["id"]
+    assert api.report(tid, 1, 8, loss=0.2).status_code == 200
+    api.ok("POST", f"/api/v1/trials/{tid}/progress", json={"trial_run_id": 1, "progress": 0.5})
+    # One of 1.2 × 2 rung-0 entries.
+    assert api.ok("GET", f"/api/v1/experiments/{experiment}")["progress"] == pytest.approx(1 / 2.4)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from dialin.domain.asha import AshaConfig, AshaReport, Decision, decide
+from dialin.domain.asha import AshaConfig, AshaReport, Decision, decide, progress
 from dialin.errors import InvalidField
 
 
@@ -92,3 +92,14 @@ def test_toy_search_stops_weak_trials_early_and_keeps_the_best() -> None:
     weak = sorted(qualities, key=qualities.__getitem__)[:16]
     assert all(steps_trained[t] <= 9 for t in weak)
     assert sum(steps_trained.values()) < len(qualities) * config.max_time / 4
+
+
+def test_progress_counts_rung_zero_then_completed_trials() -> None:
+    config = AshaConfig("loss", max_time=4, divisor=2, num_rungs=2)
+    # Rung 0 needs 2 steps: two of the five trials reached it.
+    reports = [AshaReport(1, {"loss": 0.5}, 2), AshaReport(2, {"loss": 0.4}, 2)]
+    reports.append(AshaReport(3, {"loss": 0.1}, 1))
+    assert progress(config, reports, max_trials=5, completed=0) == pytest.approx(2 / 6)
+    full = [AshaReport(t, {"loss": t / 10}, 2) for t in range(1, 6)]
+    assert progress(config, full, max_trials=5, completed=5) == 1.0
+    assert progress(config, full, max_trials=5, completed=1) == pytest.approx(5 / 6)

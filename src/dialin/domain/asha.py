@@ -17,7 +17,7 @@ from enum import StrEnum
 from dialin.domain.metric_reports import numeric_value
 from dialin.errors import InvalidField
 
-__all__ = ["AshaConfig", "AshaReport", "Decision", "decide"]
+__all__ = ["AshaConfig", "AshaReport", "Decision", "decide", "progress"]
 
 
 class Decision(StrEnum):
@@ -173,3 +173,18 @@ def decide(config: AshaConfig, reports: Iterable[AshaReport]) -> dict[int, Decis
     for report in reports:
         decisions[report.trial_id] = rungs.record(report)
     return decisions
+
+
+def progress(
+    config: AshaConfig, reports: Iterable[AshaReport], max_trials: int, completed: int
+) -> float:
+    """The searcher's progress (trials §6.3): rung 0's share of ``1.2 × max_trials`` entries;
+    once rung 0 holds ``max_trials`` of them, at least the completed share of the trials."""
+    rungs = _Rungs(config)
+    for report in reports:
+        rungs.record(report)
+    entered = len(rungs.rungs[0])
+    share = entered / (1.2 * max_trials)
+    if entered >= max_trials:
+        share = max(share, completed / max_trials)
+    return min(share, 1.0)

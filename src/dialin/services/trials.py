@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, TypeAlias
 
+from dialin.domain.asha import AshaReport
+from dialin.domain.asha import progress as asha_progress
 from dialin.domain.checkpoints import (
     Checkpoint,
     KeepPolicy,
@@ -55,7 +57,7 @@ from dialin.services.checkpoint_storage import CheckpointFiles
 from dialin.services.metric_ingest import ingest_report
 from dialin.services.ports import Clock, Store, UnitOfWork
 from dialin.services.run_ports import BlobStore
-from dialin.services.searcher import searcher_metric
+from dialin.services.searcher import asha_config_of, searcher_metric
 from dialin.services.trial_lifecycle import (
     act_on_experiment,
     continue_experiment,
@@ -347,15 +349,29 @@ class TrialService:
             reported = save_trial(store, trial, replace(trial, progress=fraction), now, "progress")
             if trial.experiment_id is not None:
                 experiment = self._require_experiment(store, client_id, trial.experiment_id)
-                trials = store.trials.of_experiment(experiment.id)
                 store.trials.save_experiment_state(
                     experiment.id,
                     store.trials.experiment_state(experiment.id),
-                    experiment_progress(
-                        [(t.state, t.progress) for t in trials], experiment.definition.budget
-                    ),
+                    self._searcher_progress(store, experiment),
                 )
             return reported
+
+    def _searcher_progress(self, store: Store, experiment: Experiment) -> float:
+        """ASHA's own measure when the experiment stops early, else random search's (§6.3)."""
+        trials = store.trials.of_experiment(experiment.id)
+        asha = asha_config_of(experiment)
+        budget = experiment.definition.budget
+        if asha is None or not budget:
+            return experiment_progress([(t.state, t.progress) for t in trials], budget)
+        history = [
+            AshaReport(r.trial_id, r.metrics, r.total_batches)
+            for r in store.trials.experiment_validations(experiment.id)
+        ]
+        # Invalid-hyperparameter exits end COMPLETED but count for nothing.
+        completed = sum(
+            1 for t in trials if t.state == TrialState.COMPLETED and t.early_exit is None
+        )
+        return asha_progress(asha, history, budget, completed)
 
     def report_metrics(self, client_id: int, ingest: MetricsIngest) -> tuple[MetricsReport, bool]:
         """§3.3 in one transaction; (the stored report, should the runner stop)."""
