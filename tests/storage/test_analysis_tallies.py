@@ -277,3 +277,12 @@ def test_a_polled_history_follows_every_kind_of_change(services: Services, clock
     services.observations.delete(client, experiment_id)
     _observe(services, client, experiment_id, {"hostname": "h4"})
     _assert_history_is_current(services, client, experiment_id)
+
+
+def test_a_change_within_the_same_second_is_shown(services: Services) -> None:
+    client, experiment_id = _experiment(services)
+    made = [_observe(services, client, experiment_id, {"hostname": "h0"}) for _ in range(5)]
+    _assert_history_is_current(services, client, experiment_id)
+    changed = ObservationDraft(assignments={"x": 0.5}, failed=True, metadata={"hostname": "h9"})
+    services.observations.update(client, experiment_id, made[2].id, changed)
+    _assert_history_is_current(services, client, experiment_id)

@@ -60,15 +60,16 @@ class AnalysisService:
     def history(self, client_id: int, experiment_id: int, max_points: int) -> HistoryView:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
+            history = store.history
             count = store.observations.count(experiment.id)
-            version = (experiment.updated, experiment.definition, count)
+            # The revision tells a change to a stored observation within the same second.
+            revision = history.revision(experiment.id)
+            version = (experiment.updated, experiment.definition, count, revision)
             now = self._clock()
             cached = self._recent.get((experiment.id, max_points))
             if cached is not None and cached[0] == version and cached[1] > now:
                 return cached[2]
             definition = experiment.definition
-            history = store.history
-            revision = history.revision(experiment.id)
             known = self._known.get(experiment.id)
             metrics = metrics_to_read(definition)
             outline = None
