@@ -37,6 +37,12 @@ class PageProblems:
     def allow(self, status: int, path_end: str) -> None:
         self.expected.add((status, path_end))
 
+    def failed(self, url: str, failure: str | None) -> None:
+        # A navigation cancels the page's requests still in flight (a poll, a preload): the
+        # browser reports them aborted, which says nothing about the server.
+        if failure != "net::ERR_ABORTED":
+            self.errors.append(f"request failed: {url} ({failure})")
+
     def response(self, status: int, url: str) -> None:
         if status >= 400 and not any(status == s and url.endswith(p) for s, p in self.expected):
             self.errors.append(f"HTTP {status} {url}")
@@ -66,7 +72,7 @@ def open_page(chromium: object) -> tuple[object, object, PageProblems]:
         ),
     )
     page.on("pageerror", lambda e: problems.errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.errors.append(f"request failed: {r.url}"))
+    page.on("requestfailed", lambda r: problems.failed(r.url, r.failure))
     page.on("response", lambda r: problems.response(r.status, r.url))
     return context, page, problems
 
