@@ -183,7 +183,8 @@ def test_workers_never_exceed_the_budget(
     outcomes = [(w.wait(timeout=TIMEOUT_S), w.communicate()[1]) for w in workers]
 
     runs = experiment_runs(conn, experiment)
-    assert len(runs) == 7
+    progress = conn.aiexperiments(experiment.id).fetch().progress
+    assert len(runs) == 7, (progress, outcomes)
     assert all(r.state == "completed" and r.observation is not None for r in runs)
     assert len({r.suggestion for r in runs}) == 7
     # A worker that would lose the race for the last run is told nothing remains: every

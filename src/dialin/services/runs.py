@@ -258,10 +258,14 @@ class RunService:
                 if experiment.deleted or free is None or free <= 0:
                     return ExperimentView(experiment, progress)
                 leased = store.runs.budget_leases(experiment.id, now)
-                reserved = replace(progress, reserved=leased)
-                if free > leased or now >= deadline:
+                if free > leased:
                     store.runs.lease_budget(experiment.id, now + BUDGET_LEASE_S)
-                    return ExperimentView(experiment, reserved)
+                    return ExperimentView(experiment, replace(progress, reserved=leased))
+                if now >= deadline:
+                    # Never tell a worker nothing remains while a slot is free: past the
+                    # wait it is told the truth (and the run check keeps the budget).
+                    store.runs.lease_budget(experiment.id, now + BUDGET_LEASE_S)
+                    return ExperimentView(experiment, progress)
             # Another worker holds the last free slot for the moment between its read and its
             # run; its run (or the lease's expiry) ends the wait.
             time.sleep(_LEASE_POLL_S)
