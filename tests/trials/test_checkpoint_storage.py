@@ -8,6 +8,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -26,8 +27,9 @@ FILES = {"model.bin": b"\x00weights\xff", "optimizer/state.json": b'{"lr": 0.1}'
 Reader = Callable[[str], bytes | None]
 
 
-@pytest.fixture
-def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Reader]:
+@contextmanager
+def _moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ThreadedMotoServer, Reader]]:
+    """A moto S3 server with an empty bucket, and dialin's file storage pointed at it."""
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     moto.start()
@@ -50,9 +52,15 @@ def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Reader]:
 
     monkeypatch.setenv("DIALIN_FILE_STORAGE", f"s3://{BUCKET}/root")
     try:
-        yield read
+        yield moto, read
     finally:
         moto.stop()
+
+
+@pytest.fixture
+def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Reader]:
+    with _moto_s3(monkeypatch) as (_, read):
+        yield read
 
 
 @pytest.fixture(params=["directory", "s3"])
@@ -184,3 +192,31 @@ def test_the_experiments_keep_policy_decides(api: TrialApi, storage: Reader) -> 
     )
     assert bad.status_code == 400
     assert bad.json()["field"] == "checkpoint_storage.save_trial_best"
+
+
+def test_an_unreachable_storage_does_not_fail_the_change_that_ends_the_experiment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'dialin.db'}"
+    token = create_token(database_url, "alpha")
+    with _moto_s3(monkeypatch) as (moto, _), server_process(database_url) as (api_url, _, _):
+        api = TrialApi(api_url, token)
+        experiment = api.experiment(budget=1)
+        trial = api.started_trial(experiment)["id"]
+        for steps, loss in [(1, 0.5), (2, 0.2), (3, 0.4)]:
+            api.report(trial, 1, steps, loss=loss)
+            _checkpoint(api, trial, steps)
+        moto.stop()
+
+        # The trial's end is saved and answered; GC could not delete step 1's files, so its
+        # record stays COMPLETED for the next collection instead of claiming them gone.
+        ended = api.ok(
+            "POST",
+            f"/api/v1/trials/{trial}/allocations/exit",
+            json={"trial_run_id": 1, "cause": "EXITED"},
+        )
+        assert ended["state"] == "COMPLETED"
+        assert api.ok("GET", f"/api/v1/experiments/{experiment}")["state"] == "COMPLETED"
+        checkpoints = api.ok("GET", f"/api/v1/trials/{trial}/checkpoints")["data"]
+        assert {c["state"] for c in checkpoints} == {"COMPLETED"}
+        api.close()

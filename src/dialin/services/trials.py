@@ -7,6 +7,7 @@ trials; once it ends, GC deletes the checkpoints its keep policy does not keep (
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -52,7 +53,7 @@ from dialin.domain.trials import (
     should_stop,
     start_allocation,
 )
-from dialin.errors import Forbidden, InvalidField, InvalidTransition, NotFound
+from dialin.errors import DialinError, Forbidden, InvalidField, InvalidTransition, NotFound
 from dialin.services.checkpoint_storage import CheckpointFiles
 from dialin.services.metric_ingest import ingest_report
 from dialin.services.ports import Clock, Store, UnitOfWork
@@ -66,6 +67,8 @@ from dialin.services.trial_lifecycle import (
 )
 
 __all__ = ["CHECKPOINT_STORAGE_KEY", "TrialService", "UserAction"]
+
+_log = logging.getLogger("dialin.services")
 
 # Experiment.extras key of the checkpoint keep policy (save_experiment_best, ...).
 CHECKPOINT_STORAGE_KEY = "checkpoint_storage"
@@ -460,9 +463,21 @@ class TrialService:
                 checkpoints, validations, name, smaller_is_better=smaller, policy=policy
             )
         )
-        deleted = [c for c in checkpoints if c.uuid in doomed]
-        for checkpoint in deleted:
-            self._files.delete(checkpoint)
+        deleted = []
+        for checkpoint in (c for c in checkpoints if c.uuid in doomed):
+            try:
+                self._files.delete(checkpoint)
+            except (DialinError, OSError):
+                # GC follows a change already saved (a trial ended, an experiment deleted): an
+                # unreachable storage must not turn that change into an error. The row stays
+                # COMPLETED, so the next collection tries its files again.
+                _log.warning(
+                    "checkpoint %s: its files could not be deleted; kept for the next GC",
+                    checkpoint.uuid,
+                    exc_info=True,
+                )
+                continue
+            deleted.append(checkpoint)
         if deleted:
             with self._uow(write=True) as store:
                 for checkpoint in deleted:
