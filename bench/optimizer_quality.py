@@ -29,7 +29,13 @@ from rich.table import Table
 
 from peers.environments import BENCH_DIR, SOURCE_DIR, availability, run_single_threaded
 from peers.registry import PEERS, REFERENCE_PEER
-from peers.trace_cache import TraceTask, cached_trace, run_and_store, source_fingerprint
+from peers.trace_cache import (
+    SOURCE_PEERS,
+    TraceTask,
+    cached_trace,
+    run_and_store,
+    source_fingerprint,
+)
 from problems.calibration import calibrate, load_calibrated, save_calibrated
 from problems.scoring import LAG, ProblemScore, score_problem
 from problems.suite import QUICK_PROBLEMS, all_problems, problems_named
@@ -54,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[yellow]{REFERENCE_PEER} is not available: regrets cannot be normalized")
         return 2
     budgets = sorted({b for b in REPORTED_BUDGETS if b <= args.budget} | {args.budget})
-    fingerprint = source_fingerprint()
+    source_python = next((peers[p] for p in SOURCE_PEERS if p in peers), None)
+    fingerprint = source_fingerprint(source_python) if source_python else ""
     tasks = [
         TraceTask(peer, python, problem.name, seed, args.budget, args.cache, fingerprint)
         for problem in problems

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peers.environments import SOURCE_DIR
+from peers.environments import BENCH_DIR, SOURCE_DIR, worker_env
 from peers.trace import PeerFailed, run_trace
 from problems.suite import all_problems
 
@@ -71,10 +72,38 @@ def run_and_store(task: TraceTask) -> tuple[TraceTask, dict[str, Any] | None, st
     return task, trace, None
 
 
-def source_fingerprint() -> str:
+def source_fingerprint(python: str) -> str:
+    """A digest of the dialin source files the dialin peer loads, and of the peer itself.
+
+    Only what is imported counts, so work elsewhere in the package (the API, the runs domain)
+    does not throw away hours of traces of an optimizer that did not change.
+    """
     digest = hashlib.sha256()
-    for package in ("optimizer", "domain"):
-        for path in sorted((SOURCE_DIR / "dialin" / package).glob("**/*.py")):
-            digest.update(path.relative_to(SOURCE_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
+    for name, path in sorted(_loaded_source_files(python).items()):
+        digest.update(name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# Run in the peer's own interpreter: the driver process never imports dialin.
+_LIST_LOADED = """
+import sys
+import peers.dialin_peer
+for module in list(sys.modules.values()):
+    print(getattr(module, "__file__", None) or "")
+"""
+
+
+def _loaded_source_files(python: str) -> dict[str, Path]:
+    """The files by a name that does not depend on where the source was exported to."""
+    listing = subprocess.run(
+        [python, "-c", _LIST_LOADED],
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    peer = (BENCH_DIR / "peers" / "dialin_peer.py").resolve()
+    files = {Path(line).resolve() for line in listing if line.endswith(".py")}
+    named = {f.relative_to(SOURCE_DIR).as_posix(): f for f in files if f.is_relative_to(SOURCE_DIR)}
+    return {**named, "bench/peers/dialin_peer.py": peer}
