@@ -10,6 +10,7 @@ import math
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from optimizer_cases import check_valid, definitions, discrete_size, suggestion
@@ -18,6 +19,7 @@ from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric, MetricValue, Task
 from dialin.domain.observations import Observation
 from dialin.domain.parameters import Bounds, Parameter
+from dialin.domain.suggestions import Suggestion
 from dialin.optimizer import Proposal, propose
 from dialin.optimizer.bayes import initial_design_size, propose_bayes
 from dialin.optimizer.constraints import Polytope
@@ -199,6 +201,47 @@ def test_parallel_workers_get_distinct_points_near_the_optimum():
     proposals = propose(X2, history, [], count=4, seed=0)
     keys = {tuple(sorted(p.assignments.items())) for p in proposals}
     assert len(keys) == 4
+
+
+CAMEL = ExperimentDefinition(
+    "offline",
+    (Parameter("x0", "double", Bounds(-3, 3)), Parameter("x1", "double", Bounds(-2, 2))),
+    metrics=(Metric("f", "minimize"),),
+    parallel_bandwidth=4,
+)
+
+
+def _camel(a: dict[str, object]) -> float:
+    x, y = float(a["x0"]), float(a["x1"])  # type: ignore[arg-type]
+    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
+
+
+@pytest.mark.parametrize("run", [1, 3])
+def test_workers_asking_at_once_are_not_sent_to_twins_of_pending_points(run):
+    # Four workers ask in turn, each seeing the others' open suggestions, round after round.
+    # Where the model expects a pending point to improve on the best, the believer fantasy
+    # alone left its surroundings as attractive as before: in these runs the next worker was
+    # sent a hundred-thousandth of the range away from it.
+    observations: list[Observation] = []
+    closest = math.inf
+    for _ in range(5):
+        pending: list[Suggestion] = []
+        for _ in range(4):
+            seed = 1000 * run + len(observations) + len(pending)
+            [p] = propose(CAMEL, observations, pending, seed=seed)
+            x0, x1 = float(p.assignments["x0"]), float(p.assignments["x1"])  # type: ignore[arg-type]
+            for s in pending:
+                gap = math.hypot(
+                    (x0 - float(s.assignments["x0"])) / 6,  # type: ignore[arg-type]
+                    (x1 - float(s.assignments["x1"])) / 4,  # type: ignore[arg-type]
+                )
+                closest = min(closest, gap)
+            pending.append(suggestion(len(observations) + len(pending), p))
+        observations += [
+            _obs(len(observations) + i, s.assignments, _camel(s.assignments))
+            for i, s in enumerate(pending)
+        ]
+    assert closest > 1e-3
 
 
 def test_same_inputs_same_bayes_proposals():
