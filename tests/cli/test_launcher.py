@@ -331,3 +331,28 @@ def test_experiment_pause_and_activate_from_another_terminal(
             0,
         )
     assert len(re.findall(r"resumed from step [1-9]\d*", output)) == 2
+
+
+@on_sqlite
+def test_a_model_that_fails_its_own_run_ends_its_allocation(
+    workdir: Path, env: dict[str, str], api: httpx.Client
+) -> None:
+    # The model reports its failure through SigOpt's client, then exits: the run's end stands
+    # (no restart) and the allocation closes, so its wall-clock time stops counting.
+    (workdir / "gives_up.py").write_text(
+        "import sigopt\nsigopt.log_failure()\nprint('gave up', flush=True)\n"
+    )
+
+    done = dialin(
+        ["run", "-p", "restarts", "--max-restarts", "2", "python", "gives_up.py"], workdir, env
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("gave up") == 1
+    run_id = run_id_in(done.stdout)
+    detail = trial(api, run_id)
+    assert (detail["state"], detail["restarts"], detail["trial_run_id"]) == ("ERROR", 0, 1)
+    assert api.get(f"/v1/training_runs/{run_id}").json()["state"] == "failed"
+    spent = detail["wall_clock_time"]
+    time.sleep(1.5)
+    assert trial(api, run_id)["wall_clock_time"] == spent

@@ -235,9 +235,19 @@ class TestAllocationExit:
         )
         assert (outcome.trial.state, outcome.reallocate) == (S.PAUSED, False)
 
-    def test_terminal_trial_has_no_allocation(self) -> None:
+    def test_exit_of_a_trial_its_model_ended_closes_the_allocation(self) -> None:
+        # SigOpt's log_failure ends the run (ERROR) while the model process still runs
+        ended = trial(S.ERROR, end_time=NOW - 5)
+        outcome = allocation_exited(ended, crashed(), NOW)
+        assert (outcome.trial.state, outcome.reallocate) == (S.ERROR, False)
+        assert not outcome.trial.allocation_open
+        assert outcome.trial.restarts == 0 and outcome.trial.end_time == NOW - 5
+
+    def test_terminal_trial_without_allocation_has_nothing_to_exit(self) -> None:
         with pytest.raises(InvalidTransition):
-            allocation_exited(trial(S.COMPLETED), AllocationExit(ExitCause.EXITED), NOW)
+            allocation_exited(
+                trial(S.COMPLETED, allocation_open=False), AllocationExit(ExitCause.EXITED), NOW
+            )
 
     def test_only_an_open_allocation_exits(self) -> None:
         closed = allocation_exited(trial(), AllocationExit(ExitCause.EXITED), NOW).trial

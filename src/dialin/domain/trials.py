@@ -352,9 +352,13 @@ def allocation_exited(trial: Trial, exit: AllocationExit, now: int) -> ExitOutco
     def again(source: Trial, rule: str) -> ExitOutcome:
         return ExitOutcome(start_allocation(source), reallocate=True, rule=rule)
 
-    if trial.state.terminal or not trial.allocation_open:
+    if not trial.allocation_open:
         raise InvalidTransition(f"Trial {trial.id} has no open allocation")
     trial = replace(trial, allocation_open=False)
+    if trial.state.terminal:
+        # The model ended its run itself before exiting (SigOpt's log_failure, or a run it
+        # ended): the exit only closes the allocation, whose time stops counting.
+        return ExitOutcome(trial, reallocate=False, rule="trial already ended")
     if trial.state.stopping:
         return end(TrialState.ERROR if exit.failed else _STOPPED_AS[trial.state], "stopping state")
     if trial.stopped_by_searcher:

@@ -285,7 +285,8 @@ class _Supervision:
         try:
             exited = self.api.allocation_exited(self.run_id, trial_run_id, cause, error)
         except InvalidField:
-            # The model's own SigOpt client ended its run (e.g. log_failure): that end stands.
+            # The allocation was closed already (the trial ended while the model ran, then
+            # something else reported its end): that end stands.
             if self._trial_state() in _TERMINAL:
                 return None
             raise
