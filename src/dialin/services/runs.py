@@ -304,6 +304,8 @@ class RunService:
     ) -> Page[TrainingRun]:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
+            if not in_memory_only(page.sort):
+                return store.runs.page_of_experiment(experiment.id, page)
             runs = store.runs.of_experiment(experiment.id, deleted=None)
         return page_in_memory(runs, run_sort_key(page.sort), page)
 
@@ -312,9 +314,9 @@ class RunService:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
             history = store.observations.live(experiment.id)
-            runs = store.runs.of_experiment(experiment.id, deleted=False)
+            best = best_observations(experiment.definition, history)
+            runs = store.runs.with_observations(experiment.id, [o.id for o in best])
         by_observation = {r.observation_id: r for r in runs if r.observation_id is not None}
-        best = best_observations(experiment.definition, history)
         ranked = [by_observation[o.id] for o in best if o.id in by_observation]
         return page_in_memory(ranked, run_sort_key(page.sort), page)
 
@@ -381,15 +383,9 @@ class RunService:
                 raise Forbidden("This run already produced an observation: no more checkpoints")
             if run.checkpoint_count >= CHECKPOINT_LIMIT:
                 raise Forbidden(f"A run has at most {CHECKPOINT_LIMIT} checkpoints")
-            if run.experiment_id is not None:
-                experiment = require_experiment(store, client_id, run.experiment_id)
-                metrics = {m.name for m in experiment.definition.metrics}
-                for i, value in enumerate(values):
-                    if value.name not in metrics:
-                        raise InvalidField(
-                            f"values[{i}].name",
-                            f"values[{i}].name: {value.name!r} is not a metric of the experiment",
-                        )
+            # Checkpoint values may name anything the training reports (the xgboost
+            # integration logs every eval metric, e.g. "val_set-logloss"), not only the
+            # experiment's metrics.
             trial = store.trials.get(client_id, run_id, lock=True)
             if trial is None:
                 raise NotFound()

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dialin.domain.paging import Page, PageRequest
@@ -163,6 +163,28 @@ class SqlRunStore:
             statement = statement.where(
                 func.lower(TrainingRunRow.name).contains(search.lower(), autoescape=True)
             )
+        return self._page(statement, page)
+
+    def page_of_experiment(self, experiment_id: int, page: PageRequest) -> Page[TrainingRun]:
+        """All the experiment's runs, archived ones included, one page in ``page.sort`` order."""
+        statement = select(TrainingRunRow).where(TrainingRunRow.experiment_id == experiment_id)
+        return self._page(statement, page)
+
+    def with_observations(
+        self, experiment_id: int, observation_ids: Sequence[int]
+    ) -> list[TrainingRun]:
+        """The experiment's non-archived runs that recorded one of these observations."""
+        if not observation_ids:
+            return []
+        statement = select(TrainingRunRow).where(
+            TrainingRunRow.experiment_id == experiment_id,
+            TrainingRunRow.deleted.is_(False),
+            TrainingRunRow.observation_id.in_(list(observation_ids)),
+        )
+        return self._with_files(self._s.scalars(statement.order_by(TrainingRunRow.id)))
+
+    def _page(self, statement: Select[TrainingRunRow], page: PageRequest) -> Page[TrainingRun]:
+        dialect = self._s.get_bind().dialect.name
         keyed = replace(page, before=expand_marker(page.before), after=expand_marker(page.after))
         sort_key = run_sort_key(page.sort)
         found = paginate(
