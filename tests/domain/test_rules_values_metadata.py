@@ -91,6 +91,14 @@ def test_metadata_limits_and_nulls() -> None:
         check_metadata({f"k{i}": i for i in range(6)}, "metadata", max_keys=5)
 
 
+def test_integers_past_64_bits_are_kept_as_doubles(invalid) -> None:
+    # xgboost logs max_row_perbatch = 2**64 - 1 among its defaults.
+    kept = check_metadata({"max_row_perbatch": 2**64 - 1, "small": 2**63 - 1})
+    assert kept == {"max_row_perbatch": float(2**64), "small": 2**63 - 1}
+    assert isinstance(kept["max_row_perbatch"], float) and isinstance(kept["small"], int)
+    invalid(lambda: check_metadata({"huge": 10**400}), "metadata.huge")
+
+
 metadata_values = st.one_of(
     st.none(),
     st.integers(-(2**62), 2**62),

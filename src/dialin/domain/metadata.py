@@ -58,7 +58,12 @@ def check_metadata(
         if isinstance(item, float) and not math.isfinite(item):
             raise invalid(path, f"Invalid value for {path}: numbers must be finite")
         if isinstance(item, int) and abs(item) > 2**63 - 1:
-            raise invalid(path, f"Invalid value for {path}: number out of range")
+            # SigOpt keeps metadata numbers as doubles: a 64-bit unsigned default such as
+            # xgboost's max_row_perbatch is kept, rounded, rather than refused.
+            try:
+                item = float(item)
+            except OverflowError:
+                raise invalid(path, f"Invalid value for {path}: number out of range") from None
         if isinstance(item, str) and len(item) > METADATA_VALUE_MAX_LENGTH:
             raise invalid(
                 path,
