@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sigopt
 from sigopt import Connection
 
 from support.dialin import RunningServer
@@ -40,6 +41,19 @@ def fresh_conn(server: RunningServer) -> Connection:
 @pytest.fixture
 def client_id(conn: Connection) -> str:
     return str(conn.tokens("self").fetch().client)
+
+
+@pytest.fixture
+def project(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new project of client ``alpha``, made with ``sigopt.create_project``: the module-level
+    API users call (``sigopt.create_run``, ``sigopt.create_experiment``) works in it."""
+    monkeypatch.setattr(
+        sigopt._global_factory, "_connection", connect(server.api_url, server.token_a)
+    )
+    project_id = f"project-{secrets.token_hex(4)}"
+    sigopt.create_project(project_id)
+    yield project_id
+    sigopt.set_project("dialin-tests")
 
 
 @pytest.fixture

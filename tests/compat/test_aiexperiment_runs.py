@@ -3,9 +3,7 @@ observation a finished run makes, progress and budget, best runs, archive cascad
 
 from __future__ import annotations
 
-import secrets
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,17 +18,6 @@ PARAMETERS = [
     {"name": "x", "type": "double", "bounds": {"min": 0, "max": 1}},
     {"name": "n", "type": "int", "bounds": {"min": 1, "max": 5}},
 ]
-
-
-@pytest.fixture
-def project(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setattr(
-        sigopt._global_factory, "_connection", connect(server.api_url, server.token_a)
-    )
-    project_id = f"ai-{secrets.token_hex(4)}"
-    sigopt.create_project(project_id)
-    yield project_id
-    sigopt.set_project("dialin-tests")
 
 
 def _experiment(budget: int | None = 4, **extra: Any) -> Any:

@@ -4,9 +4,7 @@ MERGE vs PUT (§5.8), archive, lists with filters, batch upload, checkpoints, fi
 from __future__ import annotations
 
 import json
-import secrets
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +17,6 @@ from support.dialin import RunningServer
 from support.sigopt_client import connect, raises_api_error
 
 SKIP = {"X-Response-Content": "skip"}
-
-
-@pytest.fixture
-def project(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A new project, made with ``sigopt.create_project`` on the module-level API users call."""
-    monkeypatch.setattr(
-        sigopt._global_factory, "_connection", connect(server.api_url, server.token_a)
-    )
-    project_id = f"runs-{secrets.token_hex(4)}"
-    sigopt.create_project(project_id)
-    yield project_id
-    sigopt.set_project("dialin-tests")
 
 
 @pytest.fixture
