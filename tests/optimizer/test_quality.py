@@ -121,3 +121,47 @@ def test_beats_random_search_by_a_clear_margin(name: str) -> None:
     rand = statistics.median(_best_after(random_search, f, budget, s) - optimum for s in SEEDS)
     # measured: regret ratios 0.002 (Branin), 0.13 (Hartmann-6), 0.06 (quadratic)
     assert bayes < 0.4 * rand, (name, bayes, rand)
+
+
+def zdt1(a: Assignments) -> tuple[float, float]:
+    x = [float(a[f"x{i}"]) for i in range(4)]
+    g = 1 + 3 * sum(x[1:])
+    return x[0], g * (1 - math.sqrt(x[0] / g))
+
+
+# Its Pareto front is f2 = 1 - sqrt(f1) on [0, 1]: the box to (11, 11) holds 121 - 1/3 of it.
+ZDT1_REFERENCE = (11.0, 11.0)
+ZDT1_HYPERVOLUME = 121 - 1 / 3
+
+
+def _hypervolume(points: list[tuple[float, float]], ref: tuple[float, float]) -> float:
+    area, lowest = 0.0, ref[1]
+    for f1, f2 in sorted(p for p in points if p[0] < ref[0] and p[1] < ref[1]):
+        if f2 < lowest:
+            area += (ref[0] - f1) * (lowest - f2)
+            lowest = f2
+    return area
+
+
+def _hypervolume_gap_after(definition: ExperimentDefinition, budget: int, seed: int) -> float:
+    observations: list[Observation] = []
+    points = []
+    for i in range(budget):
+        (proposal,) = propose(definition, observations, [], seed=seed * 1000 + i)
+        f1, f2 = zdt1(proposal.assignments)
+        points.append((f1, f2))
+        values = (MetricValue("f1", f1), MetricValue("f2", f2))
+        observations.append(Observation(i + 1, 1, proposal.assignments, i, values=values))
+    return ZDT1_HYPERVOLUME - _hypervolume(points, ZDT1_REFERENCE)
+
+
+def test_two_metrics_approach_the_pareto_front_faster_than_random_search() -> None:
+    definition = ExperimentDefinition(
+        "offline",
+        tuple(Parameter(f"x{i}", "double", Bounds(0, 1)) for i in range(4)),
+        metrics=(Metric("f1", "minimize"), Metric("f2", "minimize")),
+    )
+    random_search = ExperimentDefinition(**{**definition.__dict__, "type": "random"})
+    bayes = statistics.median(_hypervolume_gap_after(definition, 25, s) for s in SEEDS)
+    rand = statistics.median(_hypervolume_gap_after(random_search, 25, s) for s in SEEDS)
+    assert bayes < 0.4 * rand, (bayes, rand)

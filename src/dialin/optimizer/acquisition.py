@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-__all__ = ["log_ei", "log_pof"]
+__all__ = ["log_ei", "log_h", "log_pof"]
 
 FloatArray = NDArray[np.float64]
 
@@ -30,27 +30,27 @@ _SQRT2 = math.sqrt(2.0)
 _Z_ASYMPTOTIC = -1e4
 
 
-def _log_h(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+def log_h(z: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``log h(z)`` and its derivative ``Phi(z) / h(z)``."""
-    log_h = np.empty_like(z)
-    dlog_h = np.empty_like(z)
+    value = np.empty_like(z)
+    slope = np.empty_like(z)
     upper = z > -1.0
     zu = z[upper]
     h = special.ndtr(zu) * zu + np.exp(-0.5 * zu * zu - _LOG_SQRT_2PI)
-    log_h[upper] = np.log(h)
-    dlog_h[upper] = special.ndtr(zu) / h
+    value[upper] = np.log(h)
+    slope[upper] = special.ndtr(zu) / h
     mid = (~upper) & (z >= _Z_ASYMPTOTIC)
     zm = z[mid]
     ratio = _SQRT_HALF_PI * special.erfcx(-zm / _SQRT2)  # Phi / phi
     tail = 1.0 + zm * ratio  # h / phi, in (0, 1)
     tail = np.maximum(tail, 1e-300)
-    log_h[mid] = -0.5 * zm * zm - _LOG_SQRT_2PI + np.log(tail)
-    dlog_h[mid] = ratio / tail
+    value[mid] = -0.5 * zm * zm - _LOG_SQRT_2PI + np.log(tail)
+    slope[mid] = ratio / tail
     low = z < _Z_ASYMPTOTIC
     zl = z[low]
-    log_h[low] = -0.5 * zl * zl - _LOG_SQRT_2PI - 2.0 * np.log(-zl)
-    dlog_h[low] = -zl - 2.0 / zl
-    return log_h, dlog_h
+    value[low] = -0.5 * zl * zl - _LOG_SQRT_2PI - 2.0 * np.log(-zl)
+    slope[low] = -zl - 2.0 / zl
+    return value, slope
 
 
 def log_ei(
@@ -63,13 +63,13 @@ def log_ei(
     """``log EI`` (shape ``(m,)``) and, given ``dmu, dvar`` (``(m, D)``), its gradient."""
     sigma = np.sqrt(var)
     z = (mu - best) / sigma
-    log_h, dlog_h = _log_h(z)
-    value = np.log(sigma) + log_h
+    log_hz, dlog_hz = log_h(z)
+    value = np.log(sigma) + log_hz
     if dmu is None or dvar is None:
         return value, None
     dsigma = dvar / (2.0 * sigma[:, None])
     dz = (dmu - z[:, None] * dsigma) / sigma[:, None]
-    return value, dsigma / sigma[:, None] + dlog_h[:, None] * dz
+    return value, dsigma / sigma[:, None] + dlog_hz[:, None] * dz
 
 
 def log_pof(

@@ -3,7 +3,9 @@
 For features ``z`` (shape ``(m, F)``, see ``space``; multitask models get the full-cost task
 column ``t = 1`` appended) the score is
 
-    log EI(objective)            when an incumbent exists (the best feasible model target)
+    log EI(objective)            when an incumbent exists (the best feasible model target);
+                                 with two optimized metrics, log EHVI over the front of the
+                                 feasible observations instead (see ``hypervolume``)
     + sum_c log P(c >= tau_c)    per thresholded metric ``c`` (constraint metrics; thresholds
                                  of optimized metrics with two objectives)
     + log p_success              when some evaluations failed (see ``feasibility``)
@@ -27,6 +29,7 @@ from numpy.typing import NDArray
 from dialin.optimizer.acquisition import log_ei, log_pof
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
+from dialin.optimizer.hypervolume import HypervolumeImprovement
 
 __all__ = ["Repulsion", "Score", "ThresholdModel"]
 
@@ -67,13 +70,17 @@ class Score:
     success: SuccessModel | None
     task_column: bool
     repulsion: Repulsion | None = None
+    # two optimized metrics: expected hypervolume improvement replaces EI
+    hypervolume: HypervolumeImprovement | None = None
 
     def __call__(self, z: FloatArray, grad: bool = False) -> tuple[FloatArray, FloatArray | None]:
         x = np.hstack([z, np.ones((z.shape[0], 1))]) if self.task_column else z
         total = np.zeros(x.shape[0])
         total_grad = np.zeros_like(x) if grad else None
         parts: list[tuple[FloatArray, FloatArray | None]] = []
-        if self.objective is not None and self.incumbent is not None:
+        if self.hypervolume is not None:
+            parts.append(self.hypervolume(x, grad))
+        elif self.objective is not None and self.incumbent is not None:
             best = self.incumbent
             parts.append(
                 _on(self.objective, x, grad, lambda m, v, dm, dv: log_ei(m, v, best, dm, dv))
