@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,10 @@ def run_and_store(task: TraceTask) -> tuple[TraceTask, dict[str, Any] | None, st
     except PeerFailed as failure:
         return task, None, str(failure)
     trace["source_fingerprint"] = task.fingerprint if task.peer in SOURCE_PEERS else None
+    longer = cached_trace(replace(task, budget=task.budget + 1), shorter=False)
+    if longer is not None:
+        # Another run stored a longer trace meanwhile: keep it, it holds this one.
+        return task, cached_trace(task), None
     task.cache_path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole then renamed, so a run killed mid-write leaves no half trace in the cache.
     partial = task.cache_path.with_suffix(".partial")

@@ -84,7 +84,12 @@ def score_problem(
     median_regret: dict[str, dict[int, float]] = {peer: {} for peer in curves}
     lagged_regret: dict[str, dict[int, float]] = {peer: {} for peer in curves}
     for budget in budgets:
-        scale = statistics.median(c[budget - 1] for c in curves[reference]) - optimum
+        # A reference trace of a smaller budget (a slow peer's run asked for fewer) cannot
+        # normalize this budget: without a full one, nothing is scored here.
+        full = [c[budget - 1] for c in curves[reference] if len(c) >= budget]
+        if not full:
+            continue
+        scale = statistics.median(full) - optimum
         for peer, peer_curves in curves.items():
             # a peer run at a smaller budget (from a report of the cache) has no regret here
             reaching = [c for c in peer_curves if len(c) >= budget]
