@@ -80,3 +80,20 @@ def test_front_keeps_only_non_dominated_points_sorted_by_the_first_metric() -> N
     assert pareto_front(y).tolist() == [[2.0, 0.0], [1.0, 1.0], [0.0, 2.0]]
     front = pareto_front(y)
     assert reference_point(front, y).tolist() == pytest.approx([-0.2, -0.2])
+
+
+def test_without_a_front_the_improvement_is_the_box_above_the_reference() -> None:
+    # nothing feasible yet: every point improves by the area it dominates above the reference
+    rng = np.random.default_rng(5)
+    x = rng.random((6, 2))
+    first, second = _model(x, x[:, 0]), _model(x, x[:, 1])
+    term = HypervolumeImprovement.over(first, second, np.zeros((0, 2)), np.array([-1.0, -1.0]))
+    q = rng.random((200, 2))
+    log_value, _ = term(q, grad=False)
+    (m1, v1), (m2, v2) = first.predict(q), second.predict(q)
+    draws = np.random.default_rng(6).standard_normal((2, 100_000))
+    for i in range(3):
+        a = m1[i] + np.sqrt(v1[i]) * draws[0]
+        b = m2[i] + np.sqrt(v2[i]) * draws[1]
+        boxes = np.clip(a + 1.0, 0, None) * np.clip(b + 1.0, 0, None)
+        assert np.exp(log_value[i]) == pytest.approx(boxes.mean(), rel=0.03)

@@ -47,6 +47,7 @@ from dialin.optimizer.hypervolume import HypervolumeImprovement, pareto_front, r
 from dialin.optimizer.kernels import scaled_sq_distances
 from dialin.optimizer.maximize import ranked_candidates
 from dialin.optimizer.multiobjective import draw_weights, scalarise
+from dialin.optimizer.pareto import non_dominated
 from dialin.optimizer.score import Repulsion, Score, ThresholdModel
 from dialin.optimizer.space import SearchSpace
 from dialin.optimizer.surrogate import (
@@ -521,12 +522,7 @@ def _pareto_models(
 def _front_rows(y: FloatArray, eligible: NDArray[np.bool_]) -> NDArray[np.int64]:
     """Indices of the eligible rows on the Pareto front."""
     candidates = np.nonzero(eligible)[0]
-    on_front = [
-        i
-        for i in candidates
-        if not np.any(np.all(y[candidates] >= y[i], axis=1) & np.any(y[candidates] > y[i], axis=1))
-    ]
-    return np.asarray(on_front, dtype=np.int64)
+    return candidates[non_dominated(y[candidates])]
 
 
 def _spread(front_rows: NDArray[np.int64], y: FloatArray) -> NDArray[np.int64]:

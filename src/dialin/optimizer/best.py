@@ -17,6 +17,7 @@ import numpy as np
 from dialin.domain.experiments import ExperimentDefinition
 from dialin.domain.metrics import Metric
 from dialin.domain.observations import Observation
+from dialin.optimizer.pareto import non_dominated
 from dialin.optimizer.space import SearchSpace
 
 __all__ = ["best_observations"]
@@ -69,12 +70,7 @@ def _pareto_front(
     if not observations:
         return []
     y = np.array([[_score(o, m) for m in metrics] for o in observations])
-    keep = []
-    for i in range(len(observations)):
-        dominated = np.any(np.all(y >= y[i], axis=1) & np.any(y > y[i], axis=1))
-        if not dominated:
-            keep.append(observations[i])
-    return keep
+    return [o for o, kept in zip(observations, non_dominated(y), strict=True) if kept]
 
 
 def _diverse(

@@ -32,6 +32,7 @@ from scipy import special
 
 from dialin.optimizer.acquisition import log_h
 from dialin.optimizer.gp import GaussianProcess
+from dialin.optimizer.pareto import non_dominated
 
 __all__ = ["HypervolumeImprovement", "pareto_front", "reference_point"]
 
@@ -44,18 +45,10 @@ _FAR = 1e6
 
 
 def pareto_front(y: FloatArray) -> FloatArray:
-    """The non-dominated rows of ``y`` (``(n, 2)``, larger is better), sorted by the first
-    column descending; duplicates kept once."""
-    if y.shape[0] == 0:
-        return y.reshape(0, 2)
-    order = np.lexsort((-y[:, 1], -y[:, 0]))
-    front = []
-    best_second = -math.inf
-    for i in order:
-        if y[i, 1] > best_second:
-            front.append(y[i])
-            best_second = float(y[i, 1])
-    return np.array(front)
+    """The non-dominated rows of ``y`` (``(n, 2)``, larger is better), each once, sorted by
+    the first column descending (so the second ascends)."""
+    front = np.unique(y[non_dominated(y)], axis=0).reshape(-1, 2)
+    return front[np.argsort(-front[:, 0], kind="stable")]
 
 
 def reference_point(front: FloatArray, y: FloatArray) -> FloatArray:
@@ -85,7 +78,7 @@ class HypervolumeImprovement:
         xs = front[:, 0]
         # Strip 0 is unbounded above; a bound far beyond any target (targets are standardised)
         # makes its h(z_u) exactly 0 without infinities in the gradient.
-        upper = np.concatenate([[max(float(ref[0]), *xs) + _FAR], xs])
+        upper = np.concatenate([[max([float(ref[0]), *xs]) + _FAR], xs])
         lower = np.concatenate([xs, [ref[0]]])
         height = np.concatenate([[ref[1]], front[:, 1]])
         return HypervolumeImprovement(first, second, lower, upper, height)
