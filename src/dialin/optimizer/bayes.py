@@ -169,6 +169,8 @@ def _propose(
     success = None
     chosen: list[Candidate] = []
     for k in range(count):
+        # the proposal's place in the experiment: alternates metrics models and prior means
+        index = len(observations) + len(pending) + k
         models = _objective_models(
             definition,
             history,
@@ -179,7 +181,7 @@ def _propose(
             cache,
             rng,
             deadline,
-            hypervolume=(len(observations) + len(pending) + k) % 2 == 0,
+            hypervolume=index % 2 == 0,
         )
         if models is None:
             return chosen or None
@@ -191,11 +193,10 @@ def _propose(
             )
             success = SuccessModel(history.x, (~history.failed).astype(np.float64), ell)
         fantasies = (
-            np.vstack([pending_x, *(_features(space, row, task) for row, task in chosen)])
+            np.vstack([pending_x, *(_features(space, row[None, :], task) for row, task in chosen)])
             if (pending_x.size or chosen)
             else pending_x
         )
-        index = len(observations) + len(pending) + k
         objective_gp = _with_prior_mean(space, models.objective, index)
         second_gp = _with_prior_mean(space, models.second, index)
         thresholds = models.thresholds
@@ -239,7 +240,7 @@ def _propose(
             deadline=deadline,
             region=region,
         )
-        task = choose_task(definition, observations, len(observations) + len(pending) + k)
+        task = choose_task(definition, observations, index)
         apart = _apart_from(space, cands, task, fantasies, models.objective_gp)
         fresh = _first_fresh(cands, task, taken, apart)
         if fresh is None:
@@ -302,11 +303,7 @@ def _apart_from(
     promising point that the refinement needs."""
     if not fantasies.shape[0] or gp is None:
         return np.ones(cands.shape[0], dtype=bool)
-    z = space.features(cands)
-    if space.definition.is_multitask:
-        chosen = space.definition.task(task) if task is not None else None
-        t = task_feature(space.definition, 1.0 if chosen is None else chosen.cost)
-        z = np.hstack([z, np.full((z.shape[0], 1), t)])
+    z = _features(space, cands, task)
     near: NDArray[np.bool_] = scaled_sq_distances(z, fantasies, gp.ell).min(1) < _NEAR_PENDING**2
     return ~near
 
@@ -334,13 +331,14 @@ def _keys(cands: FloatArray, task: str | None) -> Iterator[PointKey]:
         yield from point_keys(chunk, [task] * chunk.shape[0])
 
 
-def _features(space: SearchSpace, row: FloatArray, task: str | None) -> FloatArray:
-    z = space.features(row[None, :])
+def _features(space: SearchSpace, rows: FloatArray, task: str | None) -> FloatArray:
+    """Model features of raw ``rows`` evaluated on ``task``: with multitask, the task column."""
+    z = space.features(rows)
     if not space.definition.is_multitask:
         return z
     chosen = space.definition.task(task) if task is not None else None
     t = task_feature(space.definition, 1.0 if chosen is None else chosen.cost)
-    return np.hstack([z, np.full((1, 1), t)])
+    return np.hstack([z, np.full((z.shape[0], 1), t)])
 
 
 def _pending_features(
