@@ -118,3 +118,32 @@ def test_best_runs_are_the_runs_of_the_best_observations(
             r.values["score"]["value"] for r in runs if not r.deleted and r.state == "completed"
         )
         assert {r.values["score"]["value"] for r in got.items} == {top}
+
+
+def test_best_runs_follow_new_and_archived_runs(services: Services, client: int) -> None:
+    # Best runs are remembered while the experiment's observations stay the same; a new
+    # better run or an archived one must show at once.
+    metrics = (Metric(name="score"),)
+    draft = ExperimentDraft(
+        name="follow", definition=_definition(metrics), runs_only=True, project="pages"
+    )
+    experiment = services.experiments.create(client, draft).experiment.id
+
+    def finished(value: float) -> TrainingRun:
+        patch = {
+            "state": "completed",
+            "assignments": {"x": value / 10},
+            "values": {"score": {"value": value}},
+        }
+        return services.runs.create_in_experiment(client, experiment, RunPatch(patch))
+
+    def best() -> list[int]:
+        return [r.id for r in services.runs.best(client, experiment, PageRequest(limit=10)).items]
+
+    first = finished(1.0)
+    finished(0.5)
+    assert best() == [first.id] == best()
+    better = finished(2.0)
+    assert best() == [better.id]
+    services.runs.delete(client, better.id)
+    assert best() == [first.id]

@@ -46,6 +46,8 @@ __all__ = ["BUDGET_LEASE_S", "RunService", "require_run"]
 # How long a worker that was told a budget slot is free holds it before creating its run.
 BUDGET_LEASE_S = 10
 _LEASE_POLL_S = 0.05
+# experiments whose best runs a process remembers
+_BEST_CACHE_SIZE = 32
 
 
 def require_run(store: Store, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun:
@@ -137,6 +139,8 @@ class RunService:
         self._clock = clock
         self._suggestions = suggestions
         self._trials = trials or TrialService(uow, clock)
+        # experiment id -> (version of its observations, ids of its best ones, best first)
+        self._best: dict[int, tuple[tuple[object, ...], tuple[int, ...]]] = {}
 
     # Creation
 
@@ -313,11 +317,26 @@ class RunService:
         """The runs whose observations are the experiment's best assignments, best first."""
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
-            history = store.observations.live(experiment.id)
-            best = best_observations(experiment.definition, history)
-            runs = store.runs.with_observations(experiment.id, [o.id for o in best])
+            # New observations change the count, other changes the revision: while neither
+            # moves, the best are those of the last read (reading every observation is what
+            # costs here; dashboards poll this).
+            version = (
+                experiment.definition,
+                store.observations.count(experiment.id),
+                store.history.revision(experiment.id),
+            )
+            known = self._best.get(experiment.id)
+            if known is not None and known[0] == version:
+                best = known[1]
+            else:
+                history = store.observations.live(experiment.id)
+                best = tuple(o.id for o in best_observations(experiment.definition, history))
+                if len(self._best) >= _BEST_CACHE_SIZE:
+                    self._best.clear()
+                self._best[experiment.id] = (version, best)
+            runs = store.runs.with_observations(experiment.id, best)
         by_observation = {r.observation_id: r for r in runs if r.observation_id is not None}
-        ranked = [by_observation[o.id] for o in best if o.id in by_observation]
+        ranked = [by_observation[i] for i in best if i in by_observation]
         return page_in_memory(ranked, run_sort_key(page.sort), page)
 
     # Changes
