@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from dialin.domain.drafts import ExperimentDraft, ProjectDraft
+from dialin.domain.drafts import ExperimentDraft, ObservationDraft, ProjectDraft
 from dialin.domain.experiments import ExperimentDefinition
-from dialin.domain.metrics import Metric
+from dialin.domain.metrics import Metric, MetricValue
 from dialin.domain.paging import PageRequest, page_in_memory
 from dialin.domain.parameters import Bounds, Parameter
 from dialin.domain.run_filters import run_sort_key
@@ -147,3 +147,29 @@ def test_best_runs_follow_new_and_archived_runs(services: Services, client: int)
     assert best() == [better.id]
     services.runs.delete(client, better.id)
     assert best() == [first.id]
+
+
+def test_best_assignments_follow_changed_and_deleted_observations(
+    services: Services, client: int
+) -> None:
+    # The best are remembered while the observations stand; an observation whose value is
+    # changed or that is deleted must show in the next answer.
+    draft = ExperimentDraft(name="changes", definition=_definition((Metric(name="score"),)))
+    experiment = services.experiments.create(client, draft).experiment.id
+
+    def observe(x: float, value: float) -> int:
+        made = ObservationDraft(assignments={"x": x}, values=(MetricValue("score", value),))
+        return services.observations.create(client, experiment, made).id
+
+    def best() -> list[int]:
+        return [o.id for o in services.experiments.best_assignments(client, experiment)[1]]
+
+    top = observe(0.1, 3.0)
+    second = observe(0.2, 2.0)
+    observe(0.3, 1.0)
+    assert best() == [top] == best()
+    lowered = ObservationDraft(assignments={"x": 0.1}, values=(MetricValue("score", 0.5),))
+    services.observations.update(client, experiment, top, lowered)
+    assert best() == [second]
+    services.observations.delete(client, experiment, second)
+    assert best() != [second]

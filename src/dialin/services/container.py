@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from dialin.services.accounts import AccountService, ProjectService
 from dialin.services.analysis import AnalysisService
+from dialin.services.best_cache import BestObservations
 from dialin.services.experiments import ExperimentService
 from dialin.services.files import FileService
 from dialin.services.observe import ObservationService
@@ -39,15 +40,16 @@ class Services:
         """``blobs``: where file and checkpoint bytes go; without it, uploads are disabled."""
         suggestions = SuggestionService(uow, clock)
         trials = TrialService(uow, clock, blobs)
+        best = BestObservations()
         return cls(
             accounts=AccountService(uow, clock),
             projects=ProjectService(uow, clock),
-            experiments=ExperimentService(uow, clock),
+            experiments=ExperimentService(uow, clock, best),
             suggestions=suggestions,
             observations=ObservationService(uow, clock),
             trials=trials,
             trial_reports=TrialReportService(uow),
-            runs=RunService(uow, clock, suggestions, trials),
+            runs=RunService(uow, clock, suggestions, trials, best),
             files=FileService(uow, clock, blobs),
             analysis=AnalysisService(uow, clock),
             sessions=SessionService(uow, clock),

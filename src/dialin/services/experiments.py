@@ -16,7 +16,7 @@ from dialin.domain.rules import apply_experiment_patch
 from dialin.domain.scoring import score
 from dialin.domain.stopping import stopping_reasons
 from dialin.errors import InvalidField, NotFound
-from dialin.optimizer import best_observations
+from dialin.services.best_cache import BestObservations
 from dialin.services.ports import Clock, Store, UnitOfWork
 
 __all__ = ["ExperimentService", "ExperimentView", "require_experiment"]
@@ -52,9 +52,10 @@ def require_live(experiment: Experiment) -> None:
 
 
 class ExperimentService:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, best: BestObservations | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._best = best or BestObservations()
 
     def create(self, client_id: int, draft: ExperimentDraft) -> ExperimentView:
         with self._uow(write=True) as store:
@@ -130,8 +131,7 @@ class ExperimentService:
     ) -> tuple[Experiment, builtins.list[Observation]]:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
-            history = store.observations.live(experiment.id)
-            return experiment, best_observations(experiment.definition, history)
+            return experiment, list(self._best.of(store, experiment))
 
     def stopping_criteria(self, client_id: int, experiment_id: int) -> builtins.list[str]:
         with self._uow(write=False) as store:

@@ -32,7 +32,7 @@ from dialin.domain.training_monitor import MAX_CHECKPOINTS_REASON
 from dialin.domain.trial_views import MetricsIngest
 from dialin.domain.trials import Trial, TrialState, should_stop
 from dialin.errors import Forbidden, InvalidField, NotFound
-from dialin.optimizer import best_observations
+from dialin.services.best_cache import BestObservations
 from dialin.services.experiments import ExperimentView, require_experiment, require_live
 from dialin.services.metric_ingest import ingest_report, searcher_stop
 from dialin.services.ports import Clock, Store, UnitOfWork
@@ -46,8 +46,6 @@ __all__ = ["BUDGET_LEASE_S", "RunService", "require_run"]
 # How long a worker that was told a budget slot is free holds it before creating its run.
 BUDGET_LEASE_S = 10
 _LEASE_POLL_S = 0.05
-# experiments whose best runs a process remembers
-_BEST_CACHE_SIZE = 32
 
 
 def require_run(store: Store, client_id: int, run_id: int, *, lock: bool = False) -> TrainingRun:
@@ -133,14 +131,15 @@ class RunService:
         clock: Clock,
         suggestions: SuggestionService,
         trials: TrialService | None = None,
+        best: BestObservations | None = None,
     ) -> None:
-        """``trials``: collects the checkpoints of an experiment a run change ended."""
+        """``trials``: collects the checkpoints of an experiment a run change ended; ``best``:
+        the best observations, shared with the experiment service."""
         self._uow = uow
         self._clock = clock
         self._suggestions = suggestions
         self._trials = trials or TrialService(uow, clock)
-        # experiment id -> (version of its observations, ids of its best ones, best first)
-        self._best: dict[int, tuple[tuple[object, ...], tuple[int, ...]]] = {}
+        self._best = best or BestObservations()
 
     # Creation
 
@@ -317,23 +316,7 @@ class RunService:
         """The runs whose observations are the experiment's best assignments, best first."""
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
-            # New observations change the count, other changes the revision: while neither
-            # moves, the best are those of the last read (reading every observation is what
-            # costs here; dashboards poll this).
-            version = (
-                experiment.definition,
-                store.observations.count(experiment.id),
-                store.history.revision(experiment.id),
-            )
-            known = self._best.get(experiment.id)
-            if known is not None and known[0] == version:
-                best = known[1]
-            else:
-                history = store.observations.live(experiment.id)
-                best = tuple(o.id for o in best_observations(experiment.definition, history))
-                if len(self._best) >= _BEST_CACHE_SIZE:
-                    self._best.clear()
-                self._best[experiment.id] = (version, best)
+            best = tuple(o.id for o in self._best.of(store, experiment))
             runs = store.runs.with_observations(experiment.id, best)
         by_observation = {r.observation_id: r for r in runs if r.observation_id is not None}
         ranked = [by_observation[i] for i in best if i in by_observation]
