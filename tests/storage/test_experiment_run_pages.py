@@ -173,3 +173,35 @@ def test_best_assignments_follow_changed_and_deleted_observations(
     assert best() == [second]
     services.observations.delete(client, experiment, second)
     assert best() != [second]
+
+
+def test_failed_observations_page_in_the_database_like_the_rules(
+    services: Services, database: Database, client: int
+) -> None:
+    draft = ExperimentDraft(name="failures", definition=_definition((Metric(name="score"),)))
+    experiment = services.experiments.create(client, draft).experiment.id
+    made = [
+        ObservationDraft(assignments={"x": i / 60}, failed=True)
+        if i % 3 == 0
+        else ObservationDraft(assignments={"x": i / 60}, values=(MetricValue("score", i),))
+        for i in range(60)
+    ]
+    observations = services.observations.create_batch(client, experiment, made)
+    for o in observations[::7]:
+        services.observations.delete(client, experiment, o.id)
+    with SqlUnitOfWork(database)(write=False) as store:
+        failed = [o for o in store.observations.live(experiment) if o.failed]
+    assert 0 < len(failed) < 20
+    for ascending in (False, True):
+        page = PageRequest(limit=7, ascending=ascending)
+        walked: list[int] = []
+        while True:
+            _, got = services.analysis.failed_observations(client, experiment, page)
+            want = page_in_memory(failed, lambda o: (o.id,), page)
+            assert [o.id for o in got.items] == [o.id for o in want.items]
+            assert (got.count, got.before, got.after) == (want.count, want.before, want.after)
+            walked += [o.id for o in got.items]
+            if got.before is None:
+                break
+            page = PageRequest(limit=7, ascending=ascending, before=got.before)
+        assert sorted(walked) == sorted(o.id for o in failed)

@@ -16,7 +16,7 @@ from dialin.analysis.history import (
 )
 from dialin.domain.experiments import Experiment, ExperimentDefinition
 from dialin.domain.observations import Observation
-from dialin.domain.paging import Page, PageRequest, page_in_memory
+from dialin.domain.paging import Page, PageRequest
 from dialin.services.experiments import require_experiment
 from dialin.services.ports import Clock, UnitOfWork
 
@@ -112,5 +112,6 @@ class AnalysisService:
     ) -> tuple[Experiment, Page[Observation]]:
         with self._uow(write=False) as store:
             experiment = require_experiment(store, client_id, experiment_id)
-            failed = [o for o in store.observations.live(experiment.id) if o.failed]
-        return experiment, page_in_memory(failed, lambda o: (o.id,), page)
+            return experiment, store.observations.list(
+                experiment.id, page, deleted=False, only_failed=True
+            )

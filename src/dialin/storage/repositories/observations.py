@@ -135,10 +135,14 @@ class SqlObservationStore:
             or 0
         )
 
-    def list(self, experiment_id: int, page: PageRequest, *, deleted: bool) -> Page[Observation]:
+    def list(
+        self, experiment_id: int, page: PageRequest, *, deleted: bool, only_failed: bool = False
+    ) -> Page[Observation]:
         statement = select(ObservationRow).where(
             ObservationRow.experiment_id == experiment_id, ObservationRow.deleted.is_(deleted)
         )
+        if only_failed:
+            statement = statement.where(ObservationRow.failed.is_(True))
         return paginate(
             self._s, statement, [ObservationRow.id], page, observation_from_row, lambda r: (r.id,)
         )
