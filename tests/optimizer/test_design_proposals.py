@@ -99,6 +99,29 @@ def test_design_fills_the_space_even_when_the_seed_changes_every_call():
     assert gaps["offline"] > 2 * gaps["random"], gaps
 
 
+def test_design_tries_every_categorical_value_alike():
+    # Four unordered values and three doubles: the design has ten points. By unit-sample
+    # position the first and last value were the farthest apart, so they took most of them.
+    definition = ExperimentDefinition(
+        type="offline",
+        parameters=(
+            *(Parameter(f"x{i}", "double", Bounds(0, 1)) for i in range(3)),
+            Parameter(
+                "variant",
+                "categorical",
+                categorical_values=tuple(CategoricalValue(v, i) for i, v in enumerate("abcd")),
+            ),
+        ),
+    )
+    for run in range(5):
+        points: list[Proposal] = []
+        for i in range(10):
+            history = [observation(k, p, 0.0) for k, p in enumerate(points)]
+            points += propose(definition, history, [], seed=run * 1_000_003 + i)
+        counts = {v: sum(p.assignments["variant"] == v for p in points) for v in "abcd"}
+        assert min(counts.values()) >= 2, counts
+
+
 def test_seeds_give_different_designs():
     definition = ExperimentDefinition(
         type="offline", parameters=(Parameter("x", "double", Bounds(0, 1)),)

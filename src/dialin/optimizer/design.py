@@ -6,10 +6,12 @@ inside), and picks, one at a time, among the first ``10 (n + 1)`` candidates (``
 placed so far) the one farthest from every observed, pending and already picked point.
 Distances are Euclidean in unit-sample space (``SearchSpace.to_unit``), where a prior's mass is
 spread evenly, so the design fills the space as the prior weighs it; a coordinate inactive on
-one side only counts as a difference of 1/2. Nothing depends on one sequence running across
-calls, so a seed that changes per suggestion, or a history that came from elsewhere, still gets
-a space-filling design. With no history and default values given, the first point is the
-defaults (parameters without one at their centre).
+one side only counts as a difference of 1/2, and so does any change of a categorical or
+conditional value: their values have no order, and by their unit-sample positions the first
+and last value would be the farthest apart and the design would favour them. Nothing depends
+on one sequence running across calls, so a seed that changes per suggestion, or a history that
+came from elsewhere, still gets a space-filling design. With no history and default values
+given, the first point is the defaults (parameters without one at their centre).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def propose_design(
     chosen: list[Candidate] = []
     n_placed = history_rows.shape[0]
     cand_u = space.to_unit(cands)
-    gaps = _min_distances(cand_u, space.to_unit(history_rows))
+    nominal = _nominal_columns(space)
+    gaps = _min_distances(cand_u, space.to_unit(history_rows), nominal)
     if n_placed == 0 and cands.shape[0] > _N_CANDIDATES:
         gaps[0] = np.inf  # the defaults go first
     for _ in range(count):
@@ -77,7 +80,8 @@ def propose_design(
             break
         chosen.extend(picked)
         n_placed += 1
-        gaps = np.minimum(gaps, _min_distances(cand_u, space.to_unit(picked[0][0][None, :])))
+        picked_u = space.to_unit(picked[0][0][None, :])
+        gaps = np.minimum(gaps, _min_distances(cand_u, picked_u, nominal))
     return fill_with_random(chosen, space, polytope, rng, tasks, taken, count)
 
 
@@ -85,13 +89,25 @@ def _has_defaults(space: SearchSpace) -> bool:
     return any(p.default_value is not None for p in space.definition.active_parameters)
 
 
-def _min_distances(cand_u: FloatArray, placed_u: FloatArray) -> FloatArray:
+def _nominal_columns(space: SearchSpace) -> NDArray[np.bool_]:
+    """Which raw columns hold unordered values: conditionals and categoricals."""
+    nominal = np.zeros(space.n_raw, dtype=bool)
+    nominal[: space.n_conditionals] = True
+    for j, col in enumerate(space.columns):
+        nominal[space.n_conditionals + j] = col.kind == "categorical"
+    return nominal
+
+
+def _min_distances(
+    cand_u: FloatArray, placed_u: FloatArray, nominal: NDArray[np.bool_]
+) -> FloatArray:
     """Distance from each candidate to its nearest placed point (``inf`` with none placed)."""
     out = np.full(cand_u.shape[0], np.inf)
     for start in range(0, placed_u.shape[0], _PLACED_CHUNK):
         chunk = placed_u[start : start + _PLACED_CHUNK]
         a, b = cand_u[:, None, :], chunk[None, :, :]
         both_inactive = np.isnan(a) & np.isnan(b)
-        diff = np.where(both_inactive, 0.0, np.where(np.isnan(a - b), _INACTIVE_GAP, a - b))
+        apart = np.where(nominal & (a != b), _INACTIVE_GAP, a - b)
+        diff = np.where(both_inactive, 0.0, np.where(np.isnan(a - b), _INACTIVE_GAP, apart))
         out = np.minimum(out, np.sqrt((diff * diff).sum(axis=2)).min(axis=1))
     return out
