@@ -244,6 +244,41 @@ def test_workers_asking_at_once_are_not_sent_to_twins_of_pending_points(run):
     assert closest > 1e-3
 
 
+def test_open_suggestions_shorten_the_design_by_their_number():
+    # Five parameters: ten design points for one worker. With three suggestions still out the
+    # design is seven points, so the fourth worker's point already comes from the model.
+    definition = ExperimentDefinition(
+        "offline",
+        tuple(Parameter(f"x{i}", "double", Bounds(0, 1)) for i in range(5)),
+        metrics=(Metric("f", "minimize"),),
+        parallel_bandwidth=4,
+    )
+    space = SearchSpace(definition)
+    assert initial_design_size(space) == 10
+    history = _history(definition, 7, seed=1, fail_every=0)
+    out = [suggestion(i, Proposal(dict(o.assignments))) for i, o in enumerate(history[4:])]
+
+    def from_model(observed: list[Observation], pending: list[Suggestion]) -> bool:
+        rows = space.from_assignments([x.assignments for x in [*observed, *pending]])
+        chosen = propose_bayes(
+            space,
+            Polytope(space),
+            observed,
+            pending,
+            1,
+            np.random.default_rng(0),
+            TakenPoints(rows, [None] * rows.shape[0]),
+            rows=rows,
+            deadline=time.monotonic() + 5,
+            cache={},
+        )
+        return chosen is not None
+
+    assert from_model(history[:4], out)
+    assert not from_model(history[:4], out[:1])  # 4 + 1 points of a design of 9
+    assert not from_model(history[:7], [])  # one worker: 7 points of 10
+
+
 def test_same_inputs_same_bayes_proposals():
     history = [_obs(i, a, math.sin(5 * a["x"]) + a["y"]) for i, a in enumerate(_points(9))]
     first = propose(X2, history, [], count=2, seed=4)
