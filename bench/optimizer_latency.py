@@ -8,6 +8,10 @@ the same history. Prints medians and 95th percentiles in milliseconds, and the r
 dialin's cold median to TPE's.
 
     python bench/optimizer_latency.py [--repeats 5] [--sizes 10,100,300,1000] [--dims 2,10,20]
+
+With both Optuna samplers, in the environment bench/setup_quality_env.sh makes for them:
+
+    PYTHONPATH=src ~/.cache/dialin-bench/optuna/bin/python bench/optimizer_latency.py
 """
 
 from __future__ import annotations

@@ -20,9 +20,10 @@ setup_driver() {
 }
 
 # optuna: TPE and GPSampler; GPSampler needs torch, taken as the CPU build pinned here.
+# bench/optimizer_latency.py runs here too, importing dialin's optimizer: threadpoolctl is for it.
 setup_optuna() {
   # greenlet lets GPSampler run its L-BFGS-B restarts in batch, as Optuna recommends.
-  pip_in optuna "optuna==5.0.0" "torch==2.13.0" greenlet "numpy>=2" "scipy>=1.11"
+  pip_in optuna "optuna==5.0.0" "torch==2.13.0" greenlet "numpy>=2" "scipy>=1.11" threadpoolctl
 }
 
 # sigoptlite: libsigopt 1.0.0 declares numpy<1.23, which has no wheel for current Pythons; it
