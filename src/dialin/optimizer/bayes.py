@@ -29,8 +29,9 @@ Per call, over the history (features ``x``, see ``surrogate``):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ from dialin.domain.observations import Observation
 from dialin.domain.suggestions import Suggestion
 from dialin.optimizer.best import best_observations
 from dialin.optimizer.constraints import Polytope
-from dialin.optimizer.duplicates import Candidate, PointKey, TakenPoints, point_key, point_keys
+from dialin.optimizer.duplicates import Candidate, TakenPoints, point_key, point_keys
 from dialin.optimizer.feasibility import SuccessModel
 from dialin.optimizer.gp import GaussianProcess
 from dialin.optimizer.hypervolume import HypervolumeImprovement, pareto_front, reference_point
@@ -256,10 +257,13 @@ def _propose(
             region=region,
         )
         task = choose_task(definition, observations, index)
-        apart = _apart_from(
-            space, cands, task, np.vstack([history.x, fantasies]), models.objective_gp
+        seen = np.vstack([history.x, fantasies])
+        fresh = _first_fresh(
+            cands,
+            task,
+            taken,
+            partial(_apart_from, space, task=task, seen=seen, gp=models.objective_gp),
         )
-        fresh = _first_fresh(cands, task, taken, apart)
         if fresh is None:
             break
         pick = cands[fresh]
@@ -335,26 +339,29 @@ def _apart_from(
 
 
 def _first_fresh(
-    cands: FloatArray, task: str | None, taken: TakenPoints, apart: NDArray[np.bool_]
+    cands: FloatArray,
+    task: str | None,
+    taken: TakenPoints,
+    apart: Callable[[FloatArray], NDArray[np.bool_]],
 ) -> int | None:
-    """The best candidate not taken and apart from the seen points; failing that, the best one
-    not taken."""
+    """The best candidate not taken and apart from the seen points (``apart`` of a block of
+    candidates); failing that, the best one not taken. Blocks are checked best first: usually
+    the very first candidate is fresh, and the distances of all candidates to a long history
+    cost a third of a proposal (30 ms at 1,000 observations in 20 dimensions)."""
     fallback = None
-    for i, key in enumerate(_keys(cands, task)):
-        if key in taken:
-            continue
-        if apart[i]:
-            return i
-        if fallback is None:
-            fallback = i
-    return fallback
-
-
-def _keys(cands: FloatArray, task: str | None) -> Iterator[PointKey]:
-    # keys of the best candidates first: usually the very first one is fresh
     for start in range(0, cands.shape[0], _KEY_CHUNK):
         chunk = cands[start : start + _KEY_CHUNK]
-        yield from point_keys(chunk, [task] * chunk.shape[0])
+        keys = point_keys(chunk, [task] * chunk.shape[0])
+        fresh = [i for i, key in enumerate(keys) if key not in taken]
+        if not fresh:
+            continue
+        if fallback is None:
+            fallback = start + fresh[0]
+        ok = apart(chunk)
+        for i in fresh:
+            if ok[i]:
+                return start + i
+    return fallback
 
 
 def _features(space: SearchSpace, rows: FloatArray, task: str | None) -> FloatArray:
