@@ -12,13 +12,18 @@ __all__ = [
     "CAMEL_MIN",
     "HARTMANN3_MIN",
     "HARTMANN6_MIN",
+    "MICHALEWICZ5_MIN",
+    "SHEKEL_MIN",
     "STYBLINSKI_TANG_MIN_PER_DIM",
     "ackley",
     "branin",
+    "griewank",
     "hartmann3",
     "hartmann6",
     "levy",
+    "michalewicz",
     "rosenbrock",
+    "shekel",
     "six_hump_camel",
     "styblinski_tang",
 ]
@@ -27,6 +32,10 @@ BRANIN_MIN = 0.397887357729738
 CAMEL_MIN = -1.031628453489877
 HARTMANN3_MIN = -3.862779787332660
 HARTMANN6_MIN = -3.322368011391339
+# d = 5, m = 10
+MICHALEWICZ5_MIN = -4.687658179
+# m = 10, at (4, 4, 4, 4)
+SHEKEL_MIN = -10.536409816692
 # at x_i = -2.903534 in every coordinate
 STYBLINSKI_TANG_MIN_PER_DIM = -39.16616570377142
 
@@ -98,3 +107,30 @@ def levy(x: np.ndarray) -> float:
 
 def styblinski_tang(x: np.ndarray) -> float:
     return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2)
+
+
+def michalewicz(x: np.ndarray) -> float:
+    """Steep ridges (m = 10) whose optima sit in narrow valleys; on [0, pi]^d."""
+    i = np.arange(1, len(x) + 1)
+    return float(-np.sum(np.sin(x) * np.sin(i * x**2 / np.pi) ** 20))
+
+
+_SHEKEL_BETA = 0.1 * np.array([1, 2, 2, 4, 4, 6, 3, 7, 5, 5])
+_SHEKEL_C = np.array(
+    [
+        [4, 1, 8, 6, 3, 2, 5, 8, 6, 7],
+        [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6],
+        [4, 1, 8, 6, 3, 2, 5, 8, 6, 7],
+        [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6],
+    ]
+)
+
+
+def shekel(x: np.ndarray) -> float:
+    """Ten narrow wells on a flat plain, on [0, 10]^4."""
+    return float(-np.sum(1 / (np.sum((x[:, None] - _SHEKEL_C) ** 2, axis=0) + _SHEKEL_BETA)))
+
+
+def griewank(x: np.ndarray) -> float:
+    i = np.arange(1, len(x) + 1)
+    return float(np.sum(x**2) / 4000 - np.prod(np.cos(x / np.sqrt(i))) + 1)

@@ -21,7 +21,13 @@ FOLDS = 3
 
 
 def model_tuning_problems() -> list[Problem]:
-    return [_svr_diabetes(), _hgb_diabetes(), _random_forest_breast_cancer(), _mlp_wine()]
+    return [
+        _svr_diabetes(),
+        _hgb_diabetes(),
+        _random_forest_breast_cancer(),
+        _mlp_wine(),
+        _svc_digits(),
+    ]
 
 
 def _tuning(
@@ -172,3 +178,24 @@ def _mlp_wine() -> Problem:
         conditionals=(Conditional("solver", ("adam", "sgd")),),
     )
     return _tuning("mlp_wine", space, "minimize", log_loss)
+
+
+def _svc_digits() -> Problem:
+    """The kernel is a conditional: degree exists only for the polynomial one, gamma for all."""
+
+    def accuracy(a: Mapping[str, Any]) -> float:
+        from sklearn.svm import SVC
+
+        extra = {"degree": int(a["degree"]), "coef0": 1.0} if a["kernel"] == "poly" else {}
+        model = SVC(C=float(a["C"]), gamma=float(a["gamma"]), kernel=a["kernel"], **extra)
+        return _cross_validated(model, "digits", "accuracy", classification=True)
+
+    space = Space(
+        (
+            Param("C", "double", 1e-3, 1e3, log=True),
+            Param("gamma", "double", 1e-6, 1.0, log=True),
+            Param("degree", "int", 2, 5, conditions={"kernel": ("poly",)}),
+        ),
+        conditionals=(Conditional("kernel", ("rbf", "poly", "sigmoid")),),
+    )
+    return _tuning("svc_digits", space, "maximize", accuracy)

@@ -4,13 +4,14 @@ integers, a categorical, conditionals, a linear constraint, a failure region, ob
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from problems import analytic
-from problems.problem import Problem
+from problems.problem import OptimumSource, Problem
 from problems.space import Conditional, LinearConstraint, Param, Space
 
 __all__ = ["synthetic_problems"]
@@ -34,7 +35,15 @@ def synthetic_problems() -> list[Problem]:
         # Asymmetric bounds keep the optimum off the centre, where space-filling designs start.
         _plain("ackley_20d", analytic.ackley, [(-15.0, 30.0)] * 20, 0.0),
         _plain("levy_8d", analytic.levy, [(-10.0, 10.0)] * 8, 0.0),
+        _plain(
+            "michalewicz_5d", analytic.michalewicz, [(0.0, np.pi)] * 5, analytic.MICHALEWICZ5_MIN
+        ),
+        _plain("shekel_4d", analytic.shekel, [(0.0, 10.0)] * 4, analytic.SHEKEL_MIN),
+        _plain("griewank_8d", analytic.griewank, [(-60.0, 120.0)] * 8, 0.0),
         _styblinski_tang_mixed(),
+        _rosenbrock_integers(),
+        _log_scaled(),
+        _categorical_table(),
         _hartmann3_choice(),
         _conditional_families(),
         _hartmann6_constrained(),
@@ -61,13 +70,23 @@ def _plain(
     optimum: float,
 ) -> Problem:
     params = _box(bounds)
+    return _minimized(name, Space(params), _on_vector(function, [p.name for p in params]), optimum)
+
+
+def _minimized(
+    name: str,
+    space: Space,
+    function: Function,
+    optimum: float,
+    source: OptimumSource = "known",
+) -> Problem:
     return Problem(
         name=name,
-        space=Space(params),
+        space=space,
         objective="minimize",
-        function=_on_vector(function, [p.name for p in params]),
+        function=function,
         optimum=optimum,
-        optimum_source="known",
+        optimum_source=source,
     )
 
 
@@ -83,6 +102,70 @@ def _styblinski_tang_mixed() -> Problem:
         optimum=3 * -39.0 + 3 * analytic.STYBLINSKI_TANG_MIN_PER_DIM,
         optimum_source="computed",
     )
+
+
+def _rosenbrock_integers() -> Problem:
+    """Four integers over 61 values each: Rosenbrock at a tenth of them, optimum at 10."""
+    params = tuple(Param(f"n{i}", "int", -20, 40) for i in range(4))
+    names = [p.name for p in params]
+
+    def evaluate(assignments: Mapping[str, Any]) -> float:
+        return analytic.rosenbrock(np.array([int(assignments[n]) / 10 for n in names]))
+
+    return _minimized("rosenbrock_int_4d", Space(params), evaluate, 0.0)
+
+
+def _log_scaled() -> Problem:
+    """Like a training's learning rate and weight decay: what matters is their order of
+    magnitude, and the best learning rate depends on the decay. Two more coordinates on a linear
+    scale, one of them an integer."""
+    params = (
+        Param("learning_rate", "double", 1e-6, 1.0, log=True),
+        Param("weight_decay", "double", 1e-8, 1e-1, log=True),
+        Param("momentum", "double", 0.0, 0.999),
+        Param("warmup", "int", 0, 50),
+    )
+
+    def evaluate(a: Mapping[str, Any]) -> float:
+        u = math.log10(float(a["learning_rate"])) + 2.5
+        v = math.log10(float(a["weight_decay"])) + 4.0
+        m = float(a["momentum"]) - 0.9
+        w = (int(a["warmup"]) - 12) / 10
+        return u**2 + 0.5 * v**2 + 0.8 * u * v + 4 * m**2 + 0.3 * w**2 + 2 * u * m
+
+    return _minimized("log_scaled_4d", Space(params), evaluate, 0.0)
+
+
+def _categorical_table() -> Problem:
+    """Five categoricals (3 to 5 values) with main effects and pairwise interactions drawn once
+    from a fixed seed, and two doubles whose best point moves with the first categorical. The
+    optimum is the table's minimum over all 900 combinations (the doubles' term is then 0)."""
+    sizes = (3, 4, 5, 3, 5)
+    rng = np.random.default_rng(20261202)
+    mains = [rng.normal(0.0, 1.0, size) for size in sizes]
+    pairs = {
+        (i, j): rng.normal(0.0, 0.5, (sizes[i], sizes[j]))
+        for i in range(len(sizes))
+        for j in range(i + 1, len(sizes))
+    }
+    centres = rng.uniform(0.15, 0.85, (sizes[0], 2))
+    cats = tuple(
+        Param(f"c{i}", "categorical", choices=tuple(f"v{k}" for k in range(size)))
+        for i, size in enumerate(sizes)
+    )
+    params = (*cats, *_box([(0.0, 1.0)] * 2))
+
+    def table(levels: Sequence[int]) -> float:
+        total = sum(float(mains[i][k]) for i, k in enumerate(levels))
+        return total + sum(float(t[levels[i], levels[j]]) for (i, j), t in pairs.items())
+
+    def evaluate(a: Mapping[str, Any]) -> float:
+        levels = [int(str(a[c.name])[1:]) for c in cats]
+        x = np.array([float(a["x0"]), float(a["x1"])])
+        return table(levels) + 4 * float(np.sum((x - centres[levels[0]]) ** 2))
+
+    best = min(table(levels) for levels in np.ndindex(*sizes))
+    return _minimized("categorical_table", Space(params), evaluate, best, "computed")
 
 
 def _hartmann3_choice() -> Problem:
