@@ -409,3 +409,38 @@ def test_large_histories_stay_within_the_time_budget():
     # the budget bounds the model work; encoding 1000 observations comes on top
     assert time.monotonic() - start < 3.0
     check_valid(definition, proposal)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_search_stuck_on_a_plateau_goes_back_to_a_value_tried_twice(seed):
+    # Accuracy on a few hundred samples ties: here every point of kernel "poly" scores the same,
+    # and the two early points of "rbf" were poor. The model was sure "rbf" is poor everywhere
+    # and spent every later point on the plateau (tuning an SVM on digits: 60 of 80 points).
+    definition = ExperimentDefinition(
+        "offline",
+        (
+            Parameter(
+                "kernel",
+                "categorical",
+                categorical_values=(CategoricalValue("poly", 1), CategoricalValue("rbf", 2)),
+            ),
+            Parameter("c", "double", Bounds(-3, 3)),
+            Parameter("g", "double", Bounds(-6, 0)),
+        ),
+        metrics=(Metric("f"),),
+    )
+    rng = np.random.default_rng(seed)
+    observations = [
+        _obs(0, {"kernel": "rbf", "c": 2.5, "g": -0.2}, 0.14),
+        _obs(1, {"kernel": "rbf", "c": 0.8, "g": -4.7}, 0.91),
+    ]
+    for i in range(2, 22):
+        a = {"kernel": "poly", "c": float(rng.uniform(-3, 3)), "g": float(rng.uniform(-6, 0))}
+        observations.append(_obs(i, a, 0.95))
+    kernels = []
+    for i in range(6):
+        [p] = propose(definition, observations, [], seed=100 * seed + i)
+        kernels.append(p.assignments["kernel"])
+        value = 0.95 if p.assignments["kernel"] == "poly" else 0.9
+        observations.append(_obs(len(observations), dict(p.assignments), value))
+    assert "rbf" in kernels, kernels

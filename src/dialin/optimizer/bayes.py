@@ -21,6 +21,9 @@ Per call, over the history (features ``x``, see ``surrogate``):
   workers get distinct points;
 * no proposal lands within a hundredth of a lengthscale of an observed or pending point (see
   ``_apart_from``);
+* on a plateau (the best value tied three times, not improved for eight evaluations), every
+  third proposal takes the categorical or conditional value tried least, if it had under a
+  third of its share (see ``neglected``);
 * multitask: the task is a feature; points are chosen for the full-cost task, evaluated on the
   cheapest task early and on ever costlier ones as the budget is consumed (see ``choose_task``);
 * ``num_solutions > 1``: every other point is repelled from the solutions found so far.
@@ -51,6 +54,7 @@ from dialin.optimizer.hypervolume import HypervolumeImprovement, pareto_front, r
 from dialin.optimizer.kernels import scaled_sq_distances
 from dialin.optimizer.maximize import ranked_candidates
 from dialin.optimizer.multiobjective import draw_weights, scalarise
+from dialin.optimizer.neglected import neglected_value
 from dialin.optimizer.pareto import non_dominated
 from dialin.optimizer.score import Repulsion, Score, ThresholdModel
 from dialin.optimizer.space import SearchSpace
@@ -256,6 +260,8 @@ def _propose(
             deadline=deadline,
             region=region,
         )
+        if signed is not None and signed.shape[1] == 1:
+            cands = _within_neglected(space, cands, rows, signed[:, 0], index)
         task = choose_task(definition, observations, index)
         seen = np.vstack([history.x, fantasies])
         fresh = _first_fresh(
@@ -270,6 +276,18 @@ def _propose(
         taken.add(point_key(pick, task))
         chosen.append((pick, task))
     return chosen
+
+
+def _within_neglected(
+    space: SearchSpace, cands: FloatArray, rows: FloatArray, values: FloatArray, index: int
+) -> FloatArray:
+    """The candidates that take a neglected value (see ``neglected``), if any do."""
+    neglected = neglected_value(space, rows, values, index)
+    if neglected is None:
+        return cands
+    column, value = neglected
+    inside = cands[cands[:, column] == value]
+    return inside if inside.shape[0] else cands
 
 
 def _with_prior_mean(model: MetricModel | None, index: int) -> GaussianProcess | None:
