@@ -415,7 +415,7 @@ def test_large_histories_stay_within_the_time_budget():
 def test_a_search_stuck_on_a_plateau_goes_back_to_a_value_tried_twice(seed):
     # Accuracy on a few hundred samples ties: here every point of kernel "poly" scores the same,
     # and the two early points of "rbf" were poor. The model was sure "rbf" is poor everywhere
-    # and spent every later point on the plateau (tuning an SVM on digits: 60 of 80 points).
+    # and spent every later point on the plateau (tuning an SVM on digits: 54 of 80 points).
     definition = ExperimentDefinition(
         "offline",
         (

@@ -65,7 +65,7 @@ def propose_design(
     chosen: list[Candidate] = []
     n_placed = history_rows.shape[0]
     cand_u = space.to_unit(cands)
-    nominal = _nominal_columns(space)
+    nominal = space.nominal_columns()
     gaps = _min_distances(cand_u, space.to_unit(history_rows), nominal)
     if n_placed == 0 and cands.shape[0] > _N_CANDIDATES:
         gaps[0] = np.inf  # the defaults go first
@@ -87,15 +87,6 @@ def propose_design(
 
 def _has_defaults(space: SearchSpace) -> bool:
     return any(p.default_value is not None for p in space.definition.active_parameters)
-
-
-def _nominal_columns(space: SearchSpace) -> NDArray[np.bool_]:
-    """Which raw columns hold unordered values: conditionals and categoricals."""
-    nominal = np.zeros(space.n_raw, dtype=bool)
-    nominal[: space.n_conditionals] = True
-    for j, col in enumerate(space.columns):
-        nominal[space.n_conditionals + j] = col.kind == "categorical"
-    return nominal
 
 
 def _min_distances(

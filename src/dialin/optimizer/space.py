@@ -202,6 +202,14 @@ class SearchSpace:
             blocks.append((self._offsets[k], self._offsets[k + 1], kind))
         return blocks
 
+    def nominal_columns(self) -> NDArray[np.bool_]:
+        """Which raw columns hold unordered values: conditionals and categoricals."""
+        nominal = np.zeros(self.n_raw, dtype=bool)
+        nominal[: self.n_conditionals] = True
+        for j, col in enumerate(self.columns):
+            nominal[self.n_conditionals + j] = col.kind == "categorical"
+        return nominal
+
     def column_index(self, name: str) -> int:
         """Position of a parameter in a raw row."""
         return self.n_conditionals + next(k for k, c in enumerate(self.columns) if c.name == name)
