@@ -411,12 +411,8 @@ def test_large_histories_stay_within_the_time_budget():
     check_valid(definition, proposal)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_a_search_stuck_on_a_plateau_goes_back_to_a_value_tried_twice(seed):
-    # Accuracy on a few hundred samples ties: here every point of kernel "poly" scores the same,
-    # and the two early points of "rbf" were poor. The model was sure "rbf" is poor everywhere
-    # and spent every later point on the plateau (tuning an SVM on digits: 54 of 80 points).
-    definition = ExperimentDefinition(
+def _two_kernels():
+    return ExperimentDefinition(
         "offline",
         (
             Parameter(
@@ -429,6 +425,14 @@ def test_a_search_stuck_on_a_plateau_goes_back_to_a_value_tried_twice(seed):
         ),
         metrics=(Metric("f"),),
     )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_search_stuck_on_a_plateau_goes_back_to_a_value_tried_twice(seed):
+    # Accuracy on a few hundred samples ties: here every point of kernel "poly" scores the same,
+    # and the two early points of "rbf" were poor. The model was sure "rbf" is poor everywhere
+    # and spent every later point on the plateau (tuning an SVM on digits: 54 of 80 points).
+    definition = _two_kernels()
     rng = np.random.default_rng(seed)
     observations = [
         _obs(0, {"kernel": "rbf", "c": 2.5, "g": -0.2}, 0.14),
@@ -444,3 +448,34 @@ def test_a_search_stuck_on_a_plateau_goes_back_to_a_value_tried_twice(seed):
         value = 0.95 if p.assignments["kernel"] == "poly" else 0.9
         observations.append(_obs(len(observations), dict(p.assignments), value))
     assert "rbf" in kernels, kernels
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_points_sent_back_to_a_neglected_value_find_its_good_region(seed):
+    # As above, but "rbf" is good only in a small region (up to 0.98, near c = 1, g = -4), and
+    # one of its two early points was near it (0.78). Judged against the plateau's 0.95, which
+    # the model holds out of rbf's reach, EI within rbf was variance alone: the points went to
+    # the edges of the box and never scored above 0.4.
+    definition = _two_kernels()
+
+    def accuracy(a):
+        if a["kernel"] == "poly":
+            return 0.95
+        return 0.2 + 0.78 * math.exp(-(((a["c"] - 1) / 1.5) ** 2) - ((a["g"] + 4) / 1.2) ** 2)
+
+    rng = np.random.default_rng(seed)
+    first = [{"kernel": "rbf", "c": 2.5, "g": -0.2}, {"kernel": "rbf", "c": 0.3, "g": -4.7}]
+    plateau = [
+        {"kernel": "poly", "c": float(rng.uniform(-3, 3)), "g": float(rng.uniform(-6, 0))}
+        for _ in range(20)
+    ]
+    observations = [_obs(i, a, accuracy(a)) for i, a in enumerate(first + plateau)]
+    rbf = []
+    for i in range(24):
+        [p] = propose(definition, observations, [], seed=100 * seed + i)
+        value = accuracy(p.assignments)
+        observations.append(_obs(len(observations), dict(p.assignments), value))
+        if p.assignments["kernel"] == "rbf":
+            rbf.append(value)
+    assert len(rbf) >= 4, rbf
+    assert max(rbf) > 0.7, rbf

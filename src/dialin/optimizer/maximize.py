@@ -51,9 +51,12 @@ def ranked_candidates(
     n_local: int,
     deadline: float,
     region: Region | None = None,
+    keep: tuple[int, float] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Candidate raw rows (``(k, n_raw)``) and their scores, best first. With a ``region``,
-    most candidates and every refinement stay inside it; a few global ones remain."""
+    most candidates and every refinement stay inside it; a few global ones remain. With
+    ``keep`` (a raw column of a categorical or conditional and a value), only candidates taking
+    that value, when any do; refinement moves only numeric columns, so it keeps the value."""
     rows = [uniform_rows(space, polytope, rng, n_random if region is None else _GLOBAL_IN_REGION)]
     if region is not None:
         boxed = sample_box(space, region.centre, region.half_width, rng, _IN_REGION)
@@ -65,6 +68,11 @@ def ranked_candidates(
         rows.append(local[polytope.feasible(local)])
         rows.append(incumbents)
     cands = np.vstack(rows)
+    if keep is not None:
+        column, value = keep
+        taking = cands[:, column] == value
+        if taking.any():
+            cands = cands[taking]
     values, _ = score(space.features(cands))
     values = np.where(np.isfinite(values), values, -np.inf)
     order = np.argsort(-values, kind="stable")
