@@ -471,7 +471,7 @@ def _threshold_models(
     for m in metrics:
         values, sds = metric_values(observations, m.name, m.sign)
         fitted = fit_metric_model(
-            history.x,
+            history,
             values,
             sds,
             warp=False,
@@ -534,7 +534,7 @@ def _objective_models(
         values, slot = scalarise(signed, draw_weights(rng)), "parego"
         sds = np.zeros(len(values))
     model = fit_metric_model(
-        history.x, values, sds, warp=True, slot=slot, cache=cache, rng=rng, deadline=deadline
+        history, values, sds, warp=True, slot=slot, cache=cache, rng=rng, deadline=deadline
     )
     if model is None:
         return _Models(None, None, thresholds, None, no_rows) if thresholds else None
@@ -578,7 +578,7 @@ def _pareto_models(
     for j, metric in enumerate(optimized):
         sds = metric_values(observations, metric.name, 1.0)[1]
         model = fit_metric_model(
-            history.x,
+            history,
             signed[:, j],
             sds,
             warp=True,

@@ -195,12 +195,19 @@ def fit_gp(
     warm_start: FloatArray | None = None,
     rng: np.random.Generator | None = None,
     deadline: float = math.inf,
+    ell_ceiling: FloatArray | None = None,
 ) -> GaussianProcess:
-    """MAP fit by L-BFGS-B from a warm start, or from the prior mode and a random draw."""
+    """MAP fit by L-BFGS-B from a warm start, or from the prior mode and a random draw.
+    ``ell_ceiling`` (``(D,)``, ``inf`` for none) bounds each lengthscale from above."""
     n, d = x.shape
     extra = np.zeros(n) if extra_noise is None else extra_noise
     mu, sd = _ell_prior(d)
-    bounds = [_LOG_ELL_BOUNDS] * d + [_LOG_S2_BOUNDS, _LOG_NOISE_BOUNDS]
+    ell_lo, ell_hi = _LOG_ELL_BOUNDS
+    ell_bounds = [(ell_lo, ell_hi)] * d
+    if ell_ceiling is not None:
+        tops = np.log(np.clip(ell_ceiling, math.exp(ell_lo), math.exp(ell_hi)))
+        ell_bounds = [(ell_lo, float(top)) for top in tops]
+    bounds = [*ell_bounds, _LOG_S2_BOUNDS, _LOG_NOISE_BOUNDS]
     lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
     mode = np.concatenate(
         [
