@@ -330,6 +330,18 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
                 f"sequential {LAG} evaluations earlier {loss['lagged']:.3f} "
                 f"(x{loss['lag_ratio']:.2f})"
             )
+        if loss["ratio"] is not None and loss["evaluations_ratio"] is not None:
+            unmatched = loss["evaluations_unmatched"]
+            lines.append(
+                f"  in evaluations: parallel runs need {'at least ' if unmatched else ''}"
+                f"x{loss['evaluations_ratio']:.2f} as many to match sequential's median at "
+                f"{budget} (the wait alone: x{(budget + LAG) / budget:.2f})"
+                + (
+                    f"; unmatched within the traces on {unmatched} of {loss['problems']}"
+                    if unmatched
+                    else ""
+                )
+            )
     return lines
 
 

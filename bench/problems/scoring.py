@@ -23,6 +23,7 @@ __all__ = [
     "LAG",
     "REGRET_FLOOR",
     "ProblemScore",
+    "evaluations_to_match",
     "geometric_mean",
     "has_regret",
     "incumbent_losses",
@@ -50,6 +51,8 @@ class ProblemScore:
     # peer -> budget -> median regret of the incumbent ``LAG`` evaluations before the budget,
     # on the budget's scale: what a peer would score if its last evaluations came late
     lagged_regret: dict[str, dict[int, float]] = field(default_factory=dict)
+    # peer -> median incumbent loss after each evaluation, over the seeds that reached it
+    median_loss: dict[str, list[float]] = field(default_factory=dict)
 
 
 def incumbent_losses(trace: Trace, problem: Problem) -> list[float]:
@@ -110,7 +113,23 @@ def score_problem(
         median_regret=median_regret,
         seeds={peer: len(ts) for peer, ts in traces.items()},
         lagged_regret=lagged_regret,
+        median_loss={peer: _median_curve(c) for peer, c in curves.items()},
     )
+
+
+def _median_curve(curves: Sequence[Sequence[float]]) -> list[float]:
+    longest = max((len(c) for c in curves), default=0)
+    return [statistics.median(c[n] for c in curves if len(c) > n) for n in range(longest)]
+
+
+def evaluations_to_match(score: ProblemScore, peer: str, other: str, budget: int) -> int | None:
+    """The fewest evaluations after which ``other``'s median incumbent is as good as ``peer``'s
+    after ``budget``; None if ``other``'s traces never get there."""
+    mine, theirs = score.median_loss.get(peer, []), score.median_loss.get(other, [])
+    if len(mine) < budget:
+        return None
+    target = mine[budget - 1]
+    return next((n + 1 for n, loss in enumerate(theirs) if loss <= target), None)
 
 
 def _optimum_loss(
