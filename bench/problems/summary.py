@@ -120,6 +120,6 @@ def _evaluations_ratio(common: Sequence[ProblemScore], budget: int) -> dict[str,
             n = len(score.median_loss[PARALLEL]) + 1
         ratios.append(n / budget)
     return {
-        "evaluations_ratio": geometric_mean(ratios) if ratios else None,
+        "evaluations_ratio": geometric_mean(ratios),
         "evaluations_unmatched": unmatched,
     }
